@@ -1,0 +1,265 @@
+"""The ``neurotopic`` command line: the only module that parses argv or prints.
+
+Every error from bad input ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from . import io
+from ._version import __version__
+from .corpus import read_corpus
+from .errors import NeurotopicError
+from .estimator import NeuralTopicModel
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors reported in one line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def _add_corpus_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "corpus",
+        metavar="CORPUS",
+        help=".txt (one document per line), .jsonl or .csv, optionally .gz",
+    )
+    p.add_argument(
+        "--text-field",
+        default="text",
+        help="JSONL key or CSV column holding the text (default: text)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (also used to document the CLI)."""
+    parser = _Parser(prog="neurotopic", description="Neural Topic Model (Cao et al., AAAI 2015).")
+    parser.add_argument("--version", action="version", version=f"neurotopic {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    fit = sub.add_parser("fit", help="fit a model on a corpus and save it to a directory")
+    _add_corpus_args(fit)
+    fit.add_argument(
+        "--topics", type=int, default=20, metavar="K", help="number of topics (default: 20)"
+    )
+    fit.add_argument("--out", required=True, metavar="DIR", help="model directory to create")
+    fit.add_argument(
+        "--vectors",
+        metavar="FILE",
+        help="pre-trained word vectors (word2vec .bin/.txt, GloVe .txt, gensim .kv); "
+        "default: train word2vec on the corpus",
+    )
+    fit.add_argument(
+        "--epochs", type=int, default=20, metavar="N", help="fine-tuning epochs (default: 20)"
+    )
+    fit.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    fit.add_argument(
+        "--min-df",
+        type=int,
+        default=5,
+        metavar="N",
+        help="minimum document frequency of a term (default: 5)",
+    )
+    fit.add_argument(
+        "--max-terms", type=int, default=30_000, metavar="N", help="vocabulary cap (default: 30000)"
+    )
+    fit.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    fit.add_argument(
+        "--top", type=int, default=10, metavar="N", help="terms per topic to print (default: 10)"
+    )
+    fit.add_argument("--force", action="store_true", help="replace an existing --out directory")
+    fit.add_argument(
+        "--quiet", action="store_true", help="no progress output; print only the topics"
+    )
+
+    topics = sub.add_parser("topics", help="print the topics of a saved model")
+    topics.add_argument("model", metavar="DIR", help="model directory")
+    topics.add_argument(
+        "--top", type=int, default=10, metavar="N", help="terms per topic (default: 10)"
+    )
+    topics.add_argument("--json", action="store_true", help="print JSON (terms with weights)")
+    topics.add_argument(
+        "--exclude",
+        default="",
+        metavar="WORDS",
+        help="comma-separated words to hide from the topics",
+    )
+
+    transform = sub.add_parser("transform", help="topic distributions of (new) documents")
+    transform.add_argument("model", metavar="DIR", help="model directory")
+    _add_corpus_args(transform)
+    transform.add_argument(
+        "--out", required=True, metavar="CSV", help="output CSV (doc, topic_0..K-1, dominant_topic)"
+    )
+    transform.add_argument("--force", action="store_true", help="replace an existing --out file")
+
+    demo = sub.add_parser(
+        "demo", help="fit a model on BBC News (2,225 articles) and print its topics"
+    )
+    demo.add_argument(
+        "--topics", type=int, default=20, metavar="K", help="number of topics (default: 20)"
+    )
+    demo.add_argument(
+        "--epochs", type=int, default=20, metavar="N", help="fine-tuning epochs (default: 20)"
+    )
+    demo.add_argument(
+        "--out",
+        default="demo-model",
+        metavar="DIR",
+        help="model directory, replaced if present (default: demo-model)",
+    )
+    demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    demo.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("neurotopic")
+    logger.handlers.clear()
+    if not quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _print_topics(model: NeuralTopicModel, top: int, exclude: Sequence[str] = ()) -> None:
+    for k, terms in enumerate(model.topics(top_n=top, exclude=exclude)):
+        print(f"topic {k:>3}  ({model.topic_prevalence_[k]:5.1%})  {', '.join(terms)}")
+
+
+def _fit_and_save(
+    texts: list[str], args: argparse.Namespace, out: Path, force: bool
+) -> NeuralTopicModel:
+    if out.exists() and not force:
+        raise NeurotopicError(
+            f"output '{out}' already exists; choose another path or pass --force to replace it"
+        )
+    model = NeuralTopicModel(
+        args.topics,
+        epochs=args.epochs,
+        random_state=args.seed,
+        verbose=not args.quiet,
+        **{k: v for k, v in _fit_options(args).items() if v is not None},
+    )
+    start = time.perf_counter()
+    model.fit(texts)
+    seconds = time.perf_counter() - start
+    model.save(out, overwrite=force)
+    if not args.quiet:
+        last = model.history_[-1]
+        print(
+            f"fitted {len(texts)} documents, {len(model.terms_)} terms, {model.n_topics} topics in "
+            f"{seconds:.1f}s; held-out ranking accuracy {last['heldout_ranking_accuracy']:.3f}; "
+            f"saved to {out}",
+            file=sys.stderr,
+        )
+    return model
+
+
+def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "vectors": getattr(args, "vectors", None),
+        "min_df": getattr(args, "min_df", None),
+        "max_terms": getattr(args, "max_terms", None),
+        "device": getattr(args, "device", None),
+    }
+
+
+def _cmd_fit(args: argparse.Namespace) -> None:
+    texts, _ = read_corpus(args.corpus, text_field=args.text_field)
+    model = _fit_and_save(texts, args, Path(args.out), args.force)
+    _print_topics(model, args.top)
+
+
+def _cmd_topics(args: argparse.Namespace) -> None:
+    model = NeuralTopicModel.load(args.model)
+    exclude = [w.strip() for w in args.exclude.split(",") if w.strip()]
+    if args.json:
+        topics = [
+            {
+                "topic": k,
+                "prevalence": float(model.topic_prevalence_[k]),
+                "terms": [{"term": t, "weight": w} for t, w in terms],
+            }
+            for k, terms in enumerate(model.topic_terms(args.top, exclude))
+        ]
+        print(json.dumps(topics, ensure_ascii=False, indent=2))
+    else:
+        _print_topics(model, args.top, exclude)
+
+
+def _cmd_transform(args: argparse.Namespace) -> None:
+    model = NeuralTopicModel.load(args.model)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise NeurotopicError(
+            f"output '{out}' already exists; choose another path or pass --force to replace it"
+        )
+    texts, _ = read_corpus(args.corpus, text_field=args.text_field)
+    theta = model.transform(texts)
+    io.write_file_atomically(
+        out, lambda tmp: io.write_doc_topics_csv(tmp, theta), overwrite=args.force
+    )
+    print(f"wrote {len(texts)} rows to {out}")
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    from .datasets import load_bbc
+
+    data = load_bbc()
+    args.vectors = None
+    model = _fit_and_save(data.texts, args, Path(args.out), force=True)
+    _print_topics(model, 10)
+    labels = np.asarray(data.labels)
+    dominant = model.doc_topic_.argmax(axis=1)
+    print("\nmost common BBC class per topic:")
+    for k in range(model.n_topics):
+        members = labels[dominant == k]
+        if len(members):
+            values, counts = np.unique(members, return_counts=True)
+            share = counts.max() / len(members)
+            print(
+                f"topic {k:>3}: {values[counts.argmax()]} ({share:.0%} of {len(members)} documents)"
+            )
+
+
+_COMMANDS = {"fit": _cmd_fit, "topics": _cmd_topics, "transform": _cmd_transform, "demo": _cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0, or 2 for bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(getattr(args, "quiet", False) or args.command in ("topics",))
+    try:
+        _COMMANDS[args.command](args)
+    except NeurotopicError as exc:
+        print(f"neurotopic: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("neurotopic: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

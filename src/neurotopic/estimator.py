@@ -1,0 +1,607 @@
+"""``NeuralTopicModel``: the scikit-learn estimator users fit, transform and save."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from gensim.models import KeyedVectors
+from scipy.special import expit
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import io
+from ._version import __version__
+from .embeddings import load_vectors, term_vectors, train_word2vec
+from .errors import NeurotopicError
+from .inference import fold_in
+from .model import NTMNetwork
+from .pretrain import initial_doc_logits, pretrain_topic_weights
+from .readout import data_topic_term, relevance, top_term_ids
+from .sampling import IncidenceIndex, TripleSampler
+from .text import Analyzer, PhraseModel, default_stop_words, learn_phrases
+from .training import TrainConfig, train
+from .vocabulary import Vocabulary, build_vocabulary
+
+logger = logging.getLogger("neurotopic")
+
+_READOUTS = ("data", "embedding")
+
+
+def _check_texts(texts: Any, what: str = "texts") -> list[str]:
+    if isinstance(texts, str | bytes):
+        raise NeurotopicError(
+            f"{what} must be a list of documents, not a single string; wrap it in a list"
+        )
+    try:
+        docs = list(texts)
+    except TypeError:
+        raise NeurotopicError(
+            f"{what} must be an iterable of strings, got {type(texts).__name__}"
+        ) from None
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, str):
+            raise NeurotopicError(
+                f"document {i} of {what} is a {type(doc).__name__}, not a string; pass text strings"
+            )
+    if not docs:
+        raise NeurotopicError(f"{what} is empty; pass at least 2 documents")
+    return docs
+
+
+def auto_word2vec_epochs(n_tokens: int, target: float = 8e6) -> int:
+    """Word2vec epochs so that about ``target`` tokens are seen, clipped to [5, 40]."""
+    return int(np.clip(np.ceil(target / max(n_tokens, 1)), 5, 40))
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; other values as torch reads them."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise NeurotopicError(f"unknown device '{device}'; use auto, cpu or cuda") from None
+
+
+class NeuralTopicModel(TransformerMixin, BaseEstimator):
+    """The Neural Topic Model of Cao et al. (AAAI 2015).
+
+    ``p(g | d) = lt(g) . ld(d)`` with ``lt(g) = sigmoid(le(g) @ W2 + b)`` from fixed word
+    vectors ``le`` and ``ld(d) = softmax(W1[d])``, trained with the pairwise ranking hinge
+    ``max(0, margin - ls(g, d+) + ls(g, d-))`` after pre-training.
+
+    Parameters
+    ----------
+    n_topics : int, default=10
+        Number of topics K (at least 2, at most the vocabulary size).
+    max_ngram : int, default=3
+        Longest n-gram term detected from the corpus (1: unigrams only).
+    min_df : int, default=5
+        Keep terms that occur in at least this many documents.
+    max_df : float, default=0.5
+        Drop terms that occur in more than this share of documents.
+    max_terms : int or None, default=30000
+        Vocabulary cap (most frequent terms by document frequency).
+    stop_words : "english", sequence of str or None, default="english"
+        Words removed before phrase detection.
+    vectors : str, path, KeyedVectors or None, default=None
+        Pre-trained word vectors (word2vec binary/text, GloVe text, gensim
+        KeyedVectors); None trains word2vec (skip-gram) on the corpus.
+    vector_size : int, default=100
+        Dimension of the word2vec vectors trained when ``vectors`` is None.
+    word2vec_epochs : int or None, default=None
+        Epochs of that word2vec training; None scales them to the corpus so that
+        about 8 million tokens are seen (between 5 and 40 epochs): topics are only as
+        good as the vectors, and small corpora need more passes.
+    normalize_vectors : bool, default=True
+        Scale each term vector ``le`` to unit length (False: the paper's raw sum).
+    pretrain_steps : int, default=300
+        Full-batch Adam steps of the W2 auto-encoder (0: random W2).
+    init_temperature : float, default=1.0
+        Standard deviation of the initial W1 logits per topic.
+    epochs : int, default=20
+        Fine-tuning epochs (one epoch visits every training incidence once).
+    batch_size : int, default=4096
+        Positive pairs per step.
+    n_negatives : int, default=5
+        Negative documents per positive pair.
+    margin : float, default=0.5
+        Hinge margin.
+    term_power : float, default=1.0
+        Terms are drawn in proportion to ``df ** term_power``.
+    topic_learning_rate : float, default=0.05
+        Adam learning rate of W2.
+    doc_learning_rate : float, default=0.05
+        SparseAdam learning rate of the W1 rows.
+    holdout : float, default=0.01
+        Share of incidences held out to report ranking accuracy each epoch.
+    topic_readout : {"data", "embedding"}, default="data"
+        How topics are read: "data" (one E-step over the counts, ranked by relevance)
+        or "embedding" (the paper's ranking by ``lt``).
+    relevance_lambda : float, default=0.6
+        Relevance weight of the "data" readout (1: by probability only).
+    transform_steps : int, default=50
+        Fold-in steps for new documents in :meth:`transform`.
+    device : str, default="auto"
+        "auto" (CUDA when present), "cpu" or "cuda".
+    n_jobs : int, default=1
+        Threads of word2vec training; more is faster but not reproducible.
+    random_state : int, RandomState or None, default=None
+        Seed of every random draw; an int gives the same topics on every CPU run.
+    verbose : bool, default=False
+        Log stages and show a progress bar.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Term -> column index.
+    components_ : ndarray of shape (n_topics, n_terms)
+        Topic-term weights of the chosen readout (rows of ``beta`` for "data", ``lt``
+        columns for "embedding").
+    term_topic_ : ndarray of shape (n_terms, n_topics)
+        ``lt`` of every term.
+    doc_topic_ : ndarray of shape (n_documents, n_topics)
+        ``ld`` of every training document.
+    history_ : list of dict
+        Per-epoch hinge and held-out ranking accuracy.
+    """
+
+    def __init__(
+        self,
+        n_topics: int = 10,
+        *,
+        max_ngram: int = 3,
+        min_df: int = 5,
+        max_df: float = 0.5,
+        max_terms: int | None = 30_000,
+        stop_words: str | Sequence[str] | None = "english",
+        vectors: str | os.PathLike[str] | KeyedVectors | None = None,
+        vector_size: int = 100,
+        word2vec_epochs: int | None = None,
+        normalize_vectors: bool = True,
+        pretrain_steps: int = 300,
+        init_temperature: float = 1.0,
+        epochs: int = 20,
+        batch_size: int = 4096,
+        n_negatives: int = 5,
+        margin: float = 0.5,
+        term_power: float = 1.0,
+        topic_learning_rate: float = 0.05,
+        doc_learning_rate: float = 0.05,
+        holdout: float = 0.01,
+        topic_readout: str = "data",
+        relevance_lambda: float = 0.6,
+        transform_steps: int = 50,
+        device: str = "auto",
+        n_jobs: int = 1,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.n_topics = n_topics
+        self.max_ngram = max_ngram
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_terms = max_terms
+        self.stop_words = stop_words
+        self.vectors = vectors
+        self.vector_size = vector_size
+        self.word2vec_epochs = word2vec_epochs
+        self.normalize_vectors = normalize_vectors
+        self.pretrain_steps = pretrain_steps
+        self.init_temperature = init_temperature
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.n_negatives = n_negatives
+        self.margin = margin
+        self.term_power = term_power
+        self.topic_learning_rate = topic_learning_rate
+        self.doc_learning_rate = doc_learning_rate
+        self.holdout = holdout
+        self.topic_readout = topic_readout
+        self.relevance_lambda = relevance_lambda
+        self.transform_steps = transform_steps
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        if not isinstance(self.n_topics, int | np.integer) or self.n_topics < 2:
+            raise NeurotopicError(
+                f"n_topics must be an integer >= 2, got {self.n_topics!r}; pass --topics 2 or more"
+            )
+        if self.topic_readout not in _READOUTS:
+            raise NeurotopicError(
+                f"topic_readout must be one of {', '.join(_READOUTS)}, got {self.topic_readout!r}"
+            )
+        for name in ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
+                raise NeurotopicError(f"{name} must be a positive integer, got {value!r}")
+        if not 0.0 <= self.holdout < 0.5:
+            raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
+
+    def _stop_word_set(self) -> frozenset[str]:
+        if self.stop_words is None:
+            return frozenset()
+        if isinstance(self.stop_words, str):
+            if self.stop_words != "english":
+                raise NeurotopicError(
+                    "stop_words must be 'english', a list of words or None, "
+                    f"got {self.stop_words!r}"
+                )
+            return default_stop_words()
+        return frozenset(w.lower() for w in self.stop_words)
+
+    def _log(self, message: str) -> None:
+        if self.verbose:
+            logger.info(message)
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, texts: Iterable[str], y: Any = None) -> NeuralTopicModel:
+        """Learn the vocabulary, word vectors and topics of a corpus.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            Training documents.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._fit(texts)
+        return self
+
+    def fit_transform(self, texts: Iterable[str], y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Fit, then return the training documents' topic distributions.
+
+        Returns
+        -------
+        ndarray of shape (n_documents, n_topics)
+            Rows are probability distributions (``ld``).
+        """
+        self._fit(texts)
+        return self.doc_topic_.copy()
+
+    def _fit(self, texts: Iterable[str]) -> None:
+        self._check_params()
+        docs = _check_texts(texts)
+        rs = check_random_state(self.random_state)
+        seed = int(rs.randint(0, 2**31 - 1))
+        device = resolve_device(self.device)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        # 1. text -> terms
+        stop = self._stop_word_set()
+        analyzer = Analyzer(stop_words=stop, phrases=PhraseModel(max_ngram=self.max_ngram))
+        doc_runs = [analyzer.runs(d) for d in docs]
+        analyzer.phrases = learn_phrases(doc_runs, max_ngram=self.max_ngram)
+        doc_terms = [[t for r in runs for t in r] for runs in analyzer.phrases.apply_docs(doc_runs)]
+        vocab = build_vocabulary(
+            doc_terms, min_df=self.min_df, max_df=self.max_df, max_terms=self.max_terms
+        )
+        timings["text"] = time.perf_counter() - t0
+        self._log(f"{len(docs)} documents, {len(vocab)} terms ({timings['text']:.1f}s)")
+
+        # 2. word vectors -> term vectors (fixed)
+        t1 = time.perf_counter()
+        if self.vectors is None:
+            sentences = [[w for r in runs for w in r] for runs in doc_runs]
+            w2v_epochs = self.word2vec_epochs or auto_word2vec_epochs(sum(map(len, sentences)))
+            self._log(f"training word2vec ({w2v_epochs} epochs)")
+            kv = train_word2vec(
+                sentences,
+                vector_size=self.vector_size,
+                epochs=w2v_epochs,
+                seed=seed,
+                workers=self.n_jobs,
+            )
+        elif isinstance(self.vectors, KeyedVectors):
+            kv = self.vectors
+        else:
+            kv = load_vectors(self.vectors)
+        le, found = term_vectors(vocab.terms, kv, normalize=self.normalize_vectors)
+        if not found.all():
+            self._log(f"{int((~found).sum())} terms have no word vector and are dropped")
+            keep = np.flatnonzero(found)
+            if len(keep) == 0:
+                raise NeurotopicError(
+                    "no vocabulary term has a word vector; "
+                    "pass vectors that cover the corpus's words"
+                )
+            vocab, le = vocab.subset(keep), le[keep]
+        if self.n_topics > len(vocab):
+            raise NeurotopicError(
+                f"n_topics={self.n_topics} is larger than the vocabulary ({len(vocab)} terms); "
+                "use fewer topics or lower min_df"
+            )
+        timings["vectors"] = time.perf_counter() - t1
+        X = vocab.doc_term_matrix(doc_terms)
+
+        # 3. pre-training
+        t2 = time.perf_counter()
+        W2, b2 = pretrain_topic_weights(le, self.n_topics, steps=self.pretrain_steps, seed=seed)
+        lt0 = expit(le @ W2 + b2)
+        W1 = initial_doc_logits(X, lt0, temperature=self.init_temperature)
+        network = NTMNetwork(torch.from_numpy(le), X.shape[0], self.n_topics)
+        with torch.no_grad():
+            network.topic_weight.copy_(torch.from_numpy(W2))
+            network.topic_bias.copy_(torch.from_numpy(b2))
+            network.doc_logits.weight.copy_(torch.from_numpy(W1))
+        network.to(device)
+        timings["pretrain"] = time.perf_counter() - t2
+
+        # 4. fine-tuning on the ranking hinge
+        t3 = time.perf_counter()
+        sampler = TripleSampler(
+            X,
+            n_negatives=self.n_negatives,
+            holdout=self.holdout,
+            term_power=self.term_power,
+            seed=seed,
+        )
+        config = TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            margin=self.margin,
+            topic_learning_rate=self.topic_learning_rate,
+            doc_learning_rate=self.doc_learning_rate,
+        )
+        history = train(network, sampler, config, progress=self.verbose)
+        timings["train"] = time.perf_counter() - t3
+
+        self._set_fitted(
+            vocab=vocab,
+            analyzer=analyzer,
+            term_vectors=le,
+            topic_weight=network.topic_weight.detach().cpu().numpy(),
+            topic_bias=network.topic_bias.detach().cpu().numpy(),
+            doc_logits=network.doc_logits.weight.detach().cpu().numpy(),
+            X=X,
+            seed=seed,
+            history=history,
+        )
+        timings["total"] = time.perf_counter() - t0
+        self.fit_seconds_ = timings
+
+    def _set_fitted(
+        self,
+        *,
+        vocab: Vocabulary,
+        analyzer: Analyzer,
+        term_vectors: np.ndarray,
+        topic_weight: np.ndarray,
+        topic_bias: np.ndarray,
+        doc_logits: np.ndarray,
+        X: sp.csr_matrix,
+        seed: int,
+        history: list[dict[str, Any]],
+    ) -> None:
+        self.analyzer_ = analyzer
+        self.terms_ = list(vocab.terms)
+        self.vocabulary_ = vocab.index
+        self.term_doc_freq_ = np.asarray(vocab.doc_freq)
+        self.term_vectors_ = np.asarray(term_vectors, dtype=np.float32)  # le, (V, E)
+        self.topic_weight_ = np.asarray(topic_weight, dtype=np.float32)  # W2, (E, K)
+        self.topic_bias_ = np.asarray(topic_bias, dtype=np.float32)  # (K,)
+        self.doc_logits_ = np.asarray(doc_logits, dtype=np.float32)  # W1, (D, K)
+        self.X_train_ = sp.csr_matrix(X)
+        self.random_seed_ = seed
+        self.history_ = history
+        self.n_features_in_ = len(self.terms_)
+        z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_
+        self.term_topic_ = expit(z)  # lt, (V, K)
+        self.doc_topic_ = _softmax(self.doc_logits_)  # ld, (D, K)
+        counts = np.asarray(self.X_train_.sum(axis=0)).ravel()
+        self.term_prob_ = counts / max(counts.sum(), 1.0)  # (V,)
+        if self.topic_readout == "data":
+            self.components_ = data_topic_term(self.X_train_, self.term_topic_, self.doc_topic_)
+        else:
+            self.components_ = self.term_topic_.T.copy()
+        self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
+
+    # --------------------------------------------------------------- outputs
+    def transform(self, texts: Iterable[str]) -> np.ndarray:
+        """Topic distributions of (new) documents by fold-in, W2 fixed.
+
+        Deterministic: the same fitted model and texts give the same output.
+
+        Parameters
+        ----------
+        texts : iterable of str
+
+        Returns
+        -------
+        ndarray of shape (n_documents, n_topics)
+            Rows are probability distributions.
+        """
+        check_is_fitted(self, "components_")
+        docs = _check_texts(texts)
+        X = self.doc_term_matrix(docs)
+        index = IncidenceIndex(self.X_train_)
+        logits = fold_in(
+            X,
+            self.term_topic_,
+            self.doc_topic_,
+            index,
+            n_negatives=self.n_negatives,
+            steps=self.transform_steps,
+            margin=self.margin,
+            seed=self.random_seed_,
+        )
+        return _softmax(logits)
+
+    def doc_term_matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Term counts of documents over the fitted vocabulary, shape (n_docs, n_terms)."""
+        check_is_fitted(self, "components_")
+        vocab = Vocabulary(self.terms_, self.term_doc_freq_, self.X_train_.shape[0])
+        return vocab.doc_term_matrix([self.analyzer_.terms(t) for t in texts])
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The terms, in column order of :attr:`components_`."""
+        check_is_fitted(self, "components_")
+        return np.asarray(self.terms_, dtype=object)
+
+    def topic_scores(self) -> np.ndarray:
+        """Scores that rank each topic's terms, shape (n_topics, n_terms)."""
+        check_is_fitted(self, "components_")
+        if self.topic_readout == "data":
+            return relevance(self.components_, self.term_prob_, self.relevance_lambda)
+        return self.components_
+
+    def topic_terms(
+        self, top_n: int = 10, exclude: Iterable[str] = ()
+    ) -> list[list[tuple[str, float]]]:
+        """Each topic's ``top_n`` terms with their weight in :attr:`components_`.
+
+        Parameters
+        ----------
+        top_n : int
+        exclude : iterable of str
+            Terms to hide (case-insensitive); a multi-word term is hidden when any of
+            its words is excluded.
+
+        Returns
+        -------
+        list of list of (str, float)
+        """
+        if top_n < 1:
+            raise NeurotopicError(f"top_n must be at least 1, got {top_n}")
+        scores = self.topic_scores().copy()
+        hidden = {w.lower() for w in exclude}
+        if hidden:
+            mask = np.array([bool(hidden & set(t.split(" "))) or t in hidden for t in self.terms_])
+            scores[:, mask] = -np.inf
+        ids = top_term_ids(scores, top_n)
+        return [
+            [
+                (self.terms_[g], float(self.components_[k, g]))
+                for g in row
+                if np.isfinite(scores[k, g])
+            ]
+            for k, row in enumerate(ids)
+        ]
+
+    def topics(self, top_n: int = 10, exclude: Iterable[str] = ()) -> list[list[str]]:
+        """Each topic's ``top_n`` terms, best first (see :meth:`topic_terms`)."""
+        return [[t for t, _ in topic] for topic in self.topic_terms(top_n, exclude)]
+
+    # -------------------------------------------------------------- save/load
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        """Save to a directory: JSON config and vocabulary, safetensors weights.
+
+        Also writes ``topics.json`` and ``doc_topics.csv`` for people and other tools.
+        The directory appears complete or not at all.
+        """
+        check_is_fitted(self, "components_")
+        params = self.get_params()
+        if isinstance(params["vectors"], KeyedVectors):
+            params["vectors"] = None
+        elif params["vectors"] is not None:
+            params["vectors"] = str(params["vectors"])
+        if isinstance(params["random_state"], np.random.RandomState):
+            params["random_state"] = None
+        if params["stop_words"] is not None and not isinstance(params["stop_words"], str):
+            params["stop_words"] = list(params["stop_words"])
+        X = self.X_train_
+        topics = [
+            {
+                "topic": k,
+                "prevalence": float(self.topic_prevalence_[k]),
+                "terms": [{"term": t, "weight": w} for t, w in terms],
+            }
+            for k, terms in enumerate(self.topic_terms(top_n=30))
+        ]
+        io.write_model_dir(
+            Path(path),
+            config={
+                "neurotopic_version": __version__,
+                "class": type(self).__name__,
+                "params": params,
+                "random_seed": self.random_seed_,
+                "fit_seconds": getattr(self, "fit_seconds_", {}),
+            },
+            vocabulary={
+                "terms": self.terms_,
+                "doc_freq": self.term_doc_freq_.tolist(),
+                "stop_words": sorted(self.analyzer_.stop_words),
+                "phrases": self.analyzer_.phrases.to_json(),
+            },
+            arrays={
+                "term_vectors": self.term_vectors_,
+                "topic_weight": self.topic_weight_,
+                "topic_bias": self.topic_bias_,
+                "doc_logits": self.doc_logits_,
+                "train_indptr": X.indptr.astype(np.int64),
+                "train_indices": X.indices.astype(np.int32),
+                "train_counts": X.data.astype(np.float32),
+            },
+            history=self.history_,
+            topics=topics,
+            doc_topic=self.doc_topic_,
+            overwrite=overwrite,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> NeuralTopicModel:
+        """Load a model saved by :meth:`save`."""
+        config, vocabulary, arrays, history = io.read_model_dir(path)
+        try:
+            model = cls(**config["params"])
+            terms = [str(t) for t in vocabulary["terms"]]
+            n_docs = int(arrays["doc_logits"].shape[0])
+            X = sp.csr_matrix(
+                (arrays["train_counts"], arrays["train_indices"], arrays["train_indptr"]),
+                shape=(n_docs, len(terms)),
+            )
+            model._set_fitted(
+                vocab=Vocabulary(terms, np.asarray(vocabulary["doc_freq"], dtype=np.int64), n_docs),
+                analyzer=Analyzer(
+                    stop_words=frozenset(vocabulary["stop_words"]),
+                    phrases=PhraseModel.from_json(vocabulary["phrases"]),
+                ),
+                term_vectors=arrays["term_vectors"],
+                topic_weight=arrays["topic_weight"],
+                topic_bias=arrays["topic_bias"],
+                doc_logits=arrays["doc_logits"],
+                X=X,
+                seed=int(config["random_seed"]),
+                history=history,
+            )
+            model.fit_seconds_ = config.get("fit_seconds", {})
+        except (KeyError, TypeError, ValueError, AssertionError) as exc:
+            if isinstance(exc, NeurotopicError):
+                raise
+            raise NeurotopicError(
+                f"model directory '{path}' is corrupt ({type(exc).__name__}: {exc}); "
+                "refit it with: neurotopic fit"
+            ) from None
+        if (
+            model.term_vectors_.shape[0] != len(terms)
+            or model.topic_weight_.shape[1] != model.n_topics
+        ):
+            raise NeurotopicError(
+                f"model directory '{path}' is corrupt (weights do not match the vocabulary); "
+                "refit it with: neurotopic fit"
+            )
+        return model
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))

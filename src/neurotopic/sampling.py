@@ -1,0 +1,155 @@
+"""Training triples ``(g, d+, d-)`` drawn from the document-term incidences.
+
+A positive pair ``(g, d+)`` is a document-term incidence (term g occurs in document
+d+).  An epoch visits every training incidence once in random order, so terms are
+drawn in proportion to their document frequency ("per occurrence"), as Cao et al.
+iterate over the corpus; ``term_power < 1`` flattens that towards rare terms
+(``df ** term_power``, like word2vec's 0.75).  Each positive gets ``n_negatives``
+documents drawn uniformly among those that do not contain g (rejection sampling
+against the sorted incidence keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import NeurotopicError
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch of triples (numpy int64 arrays)."""
+
+    terms: np.ndarray  # (B,)
+    pos_docs: np.ndarray  # (B,)
+    neg_docs: np.ndarray  # (B, n_neg)
+
+
+class IncidenceIndex:
+    """Sorted ``doc * n_terms + term`` keys for O(log nnz) membership tests.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix of shape (n_docs, n_terms)
+        Document-term matrix; any non-zero is an incidence.
+    """
+
+    def __init__(self, X: sp.csr_matrix) -> None:
+        X = sp.csr_matrix(X)
+        X.sum_duplicates()
+        X.eliminate_zeros()
+        self.n_docs, self.n_terms = X.shape
+        self.docs = np.repeat(np.arange(self.n_docs, dtype=np.int64), np.diff(X.indptr))  # (nnz,)
+        self.terms = X.indices.astype(np.int64)  # (nnz,)
+        self.keys = self.docs * self.n_terms + self.terms  # sorted: CSR is row-major
+        self.doc_freq = np.bincount(self.terms, minlength=self.n_terms)  # (V,)
+
+    def contains(self, docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        """Whether each ``docs[i]`` contains ``terms[i]`` (broadcasting shapes)."""
+        keys = docs * self.n_terms + terms
+        pos = np.searchsorted(self.keys, keys)
+        pos = np.minimum(pos, len(self.keys) - 1)
+        return np.asarray(self.keys[pos] == keys)
+
+    def sample_negatives(
+        self, terms: np.ndarray, n_negatives: int, rng: np.random.Generator, max_rounds: int = 50
+    ) -> np.ndarray:
+        """Documents drawn uniformly among those not containing each term.
+
+        Parameters
+        ----------
+        terms : ndarray of shape (B,)
+        n_negatives : int
+        rng : numpy Generator
+
+        Returns
+        -------
+        ndarray of shape (B, n_negatives), int64
+        """
+        shape = (len(terms), n_negatives)
+        neg = rng.integers(0, self.n_docs, size=shape)
+        t = np.broadcast_to(terms[:, None], shape)
+        bad = self.contains(neg, t)
+        for _ in range(max_rounds):
+            n_bad = int(bad.sum())
+            if n_bad == 0:
+                break
+            neg[bad] = rng.integers(0, self.n_docs, size=n_bad)
+            bad[bad] = self.contains(neg[bad], t[bad])
+        return neg
+
+
+class TripleSampler:
+    """Draws training batches and a fixed held-out set of triples.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix of shape (n_docs, n_terms)
+        Training document-term matrix.
+    n_negatives : int
+        Negative documents per positive pair.
+    holdout : float
+        Share of incidences kept out of training to measure ranking accuracy.
+    term_power : float
+        Terms are drawn in proportion to ``df ** term_power`` (1.0: once per incidence).
+    seed : int
+        Seed of every draw.
+    """
+
+    def __init__(
+        self,
+        X: sp.csr_matrix,
+        *,
+        n_negatives: int = 5,
+        holdout: float = 0.01,
+        term_power: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        self.index = IncidenceIndex(X)
+        if self.index.n_docs < 2:
+            raise NeurotopicError("the corpus has fewer than 2 documents; give more documents")
+        if np.any(self.index.doc_freq >= self.index.n_docs):
+            raise NeurotopicError(
+                "a term occurs in every document, so it has no negative document; lower max_df"
+            )
+        self.n_negatives = n_negatives
+        self.term_power = term_power
+        self.rng = np.random.default_rng(seed)
+        nnz = len(self.index.keys)
+        n_hold = round(holdout * nnz) if holdout > 0 else 0
+        perm = self.rng.permutation(nnz)
+        self.holdout_ids = np.sort(perm[:n_hold])
+        self.train_ids = np.sort(perm[n_hold:])
+        hold_terms = self.index.terms[self.holdout_ids]
+        self.holdout_batch = Batch(
+            terms=hold_terms,
+            pos_docs=self.index.docs[self.holdout_ids],
+            neg_docs=self.index.sample_negatives(hold_terms, 1, self.rng),
+        )
+        df = self.index.doc_freq[self.index.terms[self.train_ids]].astype(np.float64)
+        weights = df ** (term_power - 1.0)
+        self._probs = None if term_power == 1.0 else weights / weights.sum()
+
+    @property
+    def n_train(self) -> int:
+        """Positive pairs per epoch."""
+        return len(self.train_ids)
+
+    def epoch(self, batch_size: int) -> Iterator[Batch]:
+        """Batches covering one epoch of ``n_train`` positive pairs."""
+        if self._probs is None:
+            order = self.train_ids[self.rng.permutation(len(self.train_ids))]
+        else:
+            order = self.rng.choice(self.train_ids, size=len(self.train_ids), p=self._probs)
+        for start in range(0, len(order), batch_size):
+            ids = order[start : start + batch_size]
+            terms = self.index.terms[ids]
+            yield Batch(
+                terms=terms,
+                pos_docs=self.index.docs[ids],
+                neg_docs=self.index.sample_negatives(terms, self.n_negatives, self.rng),
+            )

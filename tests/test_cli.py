@@ -1,0 +1,262 @@
+"""The command line: the happy path end to end, and one-line errors (exit 2) for bad input."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neurotopic.cli import build_parser, main
+
+FAST_ARGS = ["--epochs", "2", "--seed", "0", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, bbc_small: tuple) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "bbc.jsonl"
+    texts, labels = bbc_small
+    with open(path, "w", encoding="utf-8") as fh:
+        for t, y in zip(texts[:300], labels[:300], strict=True):
+            fh.write(json.dumps({"body": t, "label": y}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    out = tmp_path_factory.mktemp("models") / "m"
+    assert (
+        main(
+            [
+                "fit",
+                str(corpus),
+                "--text-field",
+                "body",
+                "--topics",
+                "4",
+                "--out",
+                str(out),
+                *FAST_ARGS,
+            ]
+        )
+        == 0
+    )
+    return out
+
+
+def _fails(argv: list[str], capsys: pytest.CaptureFixture[str], expect: str) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert expect in lines[0], lines[0]
+    return lines[0]
+
+
+def test_fit_writes_a_complete_model_dir(
+    model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = {p.name for p in model_dir.iterdir()}
+    assert {
+        "config.json",
+        "vocabulary.json",
+        "weights.safetensors",
+        "topics.json",
+        "doc_topics.csv",
+        "history.json",
+    } <= names
+    topics = json.loads((model_dir / "topics.json").read_text())
+    assert len(topics) == 4 and all(len(t["terms"]) >= 10 for t in topics)
+    rows = list(csv.reader(open(model_dir / "doc_topics.csv", encoding="utf-8")))
+    assert rows[0] == ["doc", "topic_0", "topic_1", "topic_2", "topic_3", "dominant_topic"]
+    assert len(rows) == 301
+    probs = np.array([[float(x) for x in r[1:5]] for r in rows[1:]])
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-4)
+    assert [int(r[5]) for r in rows[1:]] == list(probs.argmax(1))
+    assert not [p for p in model_dir.parent.iterdir() if ".tmp-" in p.name]
+
+
+def test_topics_command(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["topics", str(model_dir), "--top", "5"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 4 and all(line.startswith("topic") for line in out)
+    assert main(["topics", str(model_dir), "--json", "--top", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [len(t["terms"]) for t in data] == [3, 3, 3, 3]
+    first = data[0]["terms"][0]["term"]
+    assert main(["topics", str(model_dir), "--json", "--exclude", first]) == 0
+    hidden = json.loads(capsys.readouterr().out)
+    assert all(t["term"] != first for topic in hidden for t in topic["terms"])
+
+
+def test_transform_command(
+    model_dir: Path, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = tmp_path / "new.txt.gz"
+    with gzip.open(new, "wt", encoding="utf-8") as fh:
+        fh.write("Shares in the company rose after profits beat forecasts.\n")
+        fh.write("The striker scored twice as the club won the cup match.\n")
+    out = tmp_path / "dt.csv"
+    assert main(["transform", str(model_dir), str(new), "--out", str(out)]) == 0
+    rows = list(csv.reader(open(out, encoding="utf-8")))
+    assert len(rows) == 3 and len(rows[1]) == 6
+    _fails(["transform", str(model_dir), str(new), "--out", str(out)], capsys, "already exists")
+    assert main(["transform", str(model_dir), str(new), "--out", str(out), "--force"]) == 0
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m"
+    _fails(["fit", str(tmp_path / "nope.txt"), "--out", str(out), *FAST_ARGS], capsys, "nope.txt")
+    assert not out.exists()
+
+
+def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    _fails(["fit", str(empty), "--out", str(tmp_path / "m"), *FAST_ARGS], capsys, "empty.txt")
+    assert not (tmp_path / "m").exists()
+
+
+def test_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    binary = tmp_path / "data.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    _fails(["fit", str(binary), "--out", str(tmp_path / "m"), *FAST_ARGS], capsys, "data.txt")
+
+
+def test_non_utf8_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9 cr\xe8me br\xfbl\xe9e\n".encode("latin-1") * 5)
+    _fails(["fit", str(latin), "--out", str(tmp_path / "m"), *FAST_ARGS], capsys, "UTF-8")
+
+
+def test_missing_field(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _fails(
+        ["fit", str(corpus), "--text-field", "content", "--out", str(tmp_path / "m"), *FAST_ARGS],
+        capsys,
+        "content",
+    )
+    assert not (tmp_path / "m").exists()
+
+
+def test_missing_csv_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "docs.csv"
+    path.write_text("id,title\n1,Markets rally\n2,Election called\n", encoding="utf-8")
+    _fails(["fit", str(path), "--out", str(tmp_path / "m"), *FAST_ARGS], capsys, "text")
+
+
+def test_corpus_empty_after_filtering(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "tiny.txt"
+    path.write_text("alpha beta\ngamma delta\nepsilon zeta\n", encoding="utf-8")
+    _fails(
+        ["fit", str(path), "--out", str(tmp_path / "m"), *FAST_ARGS],
+        capsys,
+        "empty after filtering",
+    )
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    ("k", "expect"),
+    [("1", "n_topics must be an integer >= 2"), ("100000", "larger than the vocabulary")],
+)
+def test_bad_topic_count(
+    k: str, expect: str, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fails(
+        [
+            "fit",
+            str(corpus),
+            "--text-field",
+            "body",
+            "--topics",
+            k,
+            "--out",
+            str(tmp_path / "m"),
+            *FAST_ARGS,
+        ],
+        capsys,
+        expect,
+    )
+    assert not (tmp_path / "m").exists()
+
+
+def test_unreadable_vectors(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vec = tmp_path / "vectors.bin"
+    vec.write_bytes(b"not vectors at all")
+    argv = [
+        "fit",
+        str(corpus),
+        "--text-field",
+        "body",
+        "--vectors",
+        str(vec),
+        "--out",
+        str(tmp_path / "m"),
+        *FAST_ARGS,
+    ]
+    _fails(argv, capsys, "vectors.bin")
+    missing = [
+        "fit",
+        str(corpus),
+        "--text-field",
+        "body",
+        "--vectors",
+        str(tmp_path / "none.txt"),
+        "--out",
+        str(tmp_path / "m"),
+        *FAST_ARGS,
+    ]
+    _fails(missing, capsys, "none.txt")
+    assert not (tmp_path / "m").exists()
+
+
+def test_existing_out_needs_force(
+    model_dir: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (model_dir / "weights.safetensors").stat().st_mtime_ns
+    _fails(
+        ["fit", str(corpus), "--text-field", "body", "--out", str(model_dir), *FAST_ARGS],
+        capsys,
+        "--force",
+    )
+    assert (model_dir / "weights.safetensors").stat().st_mtime_ns == before
+
+
+def test_missing_model_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _fails(["topics", str(tmp_path / "absent")], capsys, "does not exist")
+
+
+def test_corrupt_model_dir(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(model_dir, broken)
+    (broken / "weights.safetensors").write_bytes(b"\x00garbage")
+    _fails(["topics", str(broken)], capsys, "corrupt")
+    (broken / "config.json").write_text("{not json")
+    _fails(["topics", str(broken)], capsys, "corrupt")
+    (broken / "vocabulary.json").unlink()
+    _fails(["topics", str(broken)], capsys, "vocabulary.json")
+
+
+def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["fit"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "required" in err[0]
+
+
+def test_parser_lists_every_subcommand() -> None:
+    text = build_parser().format_help()
+    for command in ("fit", "topics", "transform", "demo"):
+        assert command in text

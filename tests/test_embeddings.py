@@ -1,0 +1,156 @@
+"""Tests for word vectors (trained or loaded) and term vectors ``le``."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from neurotopic.datasets import load_bbc
+from neurotopic.embeddings import load_vectors, term_vectors, train_word2vec
+from neurotopic.errors import NeurotopicError
+from neurotopic.text import content_runs, default_stop_words, tokenize
+
+WORDS = ["new", "york", "city", "up", "down"]
+VECTORS = np.array(
+    [
+        [1.0, 2.0, 0.0],
+        [0.0, 1.0, 3.0],
+        [4.0, 0.0, 0.0],
+        [1.0, -1.0, 2.0],
+        [-1.0, 1.0, -2.0],
+    ],
+    dtype=np.float32,
+)
+
+
+@pytest.fixture
+def kv() -> KeyedVectors:
+    vectors = KeyedVectors(vector_size=3)
+    vectors.add_vectors(WORDS, VECTORS)
+    return vectors
+
+
+@pytest.fixture(scope="module")
+def bbc_sentences() -> list[list[str]]:
+    stop = default_stop_words()
+    texts = load_bbc().texts[::22]
+    return [[w for r in content_runs(tokenize(t), stop) for w in r] for t in texts]
+
+
+# ------------------------------------------------------------- term_vectors
+
+
+def test_term_vectors_sum_word_vectors(kv: KeyedVectors) -> None:
+    le, found = term_vectors(["new york", "city", "new york city"], kv, normalize=False)
+    assert le.dtype == np.float32
+    np.testing.assert_allclose(le[0], [1.0, 3.0, 3.0])
+    np.testing.assert_allclose(le[1], [4.0, 0.0, 0.0])
+    np.testing.assert_allclose(le[2], [5.0, 3.0, 3.0])
+    assert found.tolist() == [True, True, True]
+
+
+def test_missing_word_gives_zero_row_and_not_found(kv: KeyedVectors) -> None:
+    le, found = term_vectors(["boston", "new boston", "york"], kv, normalize=True)
+    assert found.tolist() == [False, False, True]
+    assert np.all(le[:2] == 0.0)
+    np.testing.assert_allclose(le[2], VECTORS[1] / np.linalg.norm(VECTORS[1]), rtol=1e-6)
+
+
+def test_normalize_gives_unit_rows_in_the_same_direction(kv: KeyedVectors) -> None:
+    terms = ["new york", "city", "up", "new york city"]
+    raw, _ = term_vectors(terms, kv, normalize=False)
+    unit, _ = term_vectors(terms, kv, normalize=True)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(unit * np.linalg.norm(raw, axis=1, keepdims=True), raw, rtol=1e-5)
+
+
+def test_normalize_leaves_a_zero_sum_at_zero(kv: KeyedVectors) -> None:
+    le, found = term_vectors(["up down"], kv, normalize=True)
+    assert found.tolist() == [True]
+    assert np.all(le == 0.0)  # no NaN from 0 / 0
+
+
+# ------------------------------------------------------------- load_vectors
+
+
+def assert_same_vectors(loaded: KeyedVectors) -> None:
+    assert list(loaded.index_to_key) == WORDS
+    np.testing.assert_allclose(loaded.vectors, VECTORS, rtol=1e-6)
+
+
+def test_load_word2vec_text(kv: KeyedVectors, tmp_path: Path) -> None:
+    path = tmp_path / "vectors.txt"
+    kv.save_word2vec_format(str(path), binary=False)
+    assert path.read_text().splitlines()[0] == "5 3"
+    assert_same_vectors(load_vectors(path))
+
+
+def test_load_word2vec_binary(kv: KeyedVectors, tmp_path: Path) -> None:
+    path = tmp_path / "vectors.bin"
+    kv.save_word2vec_format(str(path), binary=True)
+    assert_same_vectors(load_vectors(str(path)))
+
+
+def test_load_glove_text_without_header(tmp_path: Path) -> None:
+    lines = [w + " " + " ".join(f"{x:g}" for x in v) for w, v in zip(WORDS, VECTORS, strict=True)]
+    path = tmp_path / "glove.6B.3d.txt"
+    path.write_text("\n".join(lines) + "\n")
+    assert_same_vectors(load_vectors(path))
+    gz = tmp_path / "glove.txt.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert_same_vectors(load_vectors(gz))
+
+
+def test_load_gensim_keyed_vectors(kv: KeyedVectors, tmp_path: Path) -> None:
+    path = tmp_path / "vectors.kv"
+    kv.save(str(path))
+    assert_same_vectors(load_vectors(path))
+
+
+def test_missing_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(NeurotopicError, match="does not exist"):
+        load_vectors(tmp_path / "nope.bin")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("garbage.txt", b"this is not a vectors file\nat all\n"),
+        ("garbage.bin", bytes(range(256)) * 4),
+        ("garbage.kv", b"not a pickle"),
+        ("header.txt", b"3 2\nword 0.1 0.2\n"),  # fewer rows than the header says
+    ],
+)
+def test_unreadable_file_raises_one_line_error(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(NeurotopicError, match="cannot read word vectors") as info:
+        load_vectors(path)
+    assert "\n" not in str(info.value)
+
+
+# ----------------------------------------------------------- train_word2vec
+
+
+def test_train_word2vec_is_reproducible(bbc_sentences: list[list[str]]) -> None:
+    kwargs = {"vector_size": 16, "epochs": 1, "min_count": 2, "workers": 1}
+    one = train_word2vec(bbc_sentences, seed=3, **kwargs)
+    two = train_word2vec([*bbc_sentences, []], seed=3, **kwargs)  # empty documents skipped
+    other = train_word2vec(bbc_sentences, seed=4, **kwargs)
+    assert one.vector_size == 16
+    assert list(one.index_to_key) == list(two.index_to_key)
+    assert np.array_equal(one.vectors, two.vectors)
+    assert not np.allclose(one.vectors, other.vectors)
+
+
+def test_train_word2vec_respects_min_count(bbc_sentences: list[list[str]]) -> None:
+    counts: dict[str, int] = {}
+    for sentence in bbc_sentences:
+        for w in sentence:
+            counts[w] = counts.get(w, 0) + 1
+    kv = train_word2vec(bbc_sentences, vector_size=8, epochs=1, min_count=3, seed=0)
+    assert set(kv.index_to_key) == {w for w, c in counts.items() if c >= 3}

@@ -1,0 +1,139 @@
+"""NeuralTopicModel: scikit-learn contract, learning, determinism, fold-in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from neurotopic import NeuralTopicModel, NeurotopicError
+
+from .conftest import FAST
+
+
+def test_init_only_stores_parameters() -> None:
+    model = NeuralTopicModel(7, epochs=3, random_state=1)
+    params = model.get_params()
+    assert params["n_topics"] == 7 and params["epochs"] == 3 and params["random_state"] == 1
+    assert not any(name.endswith("_") for name in vars(model))
+    twin = clone(model)
+    assert twin.get_params() == params and twin is not model
+
+
+def test_fit_learns_and_does_not_collapse(fitted: NeuralTopicModel) -> None:
+    history = fitted.history_
+    start, end = history[0]["heldout_ranking_accuracy"], history[-1]["heldout_ranking_accuracy"]
+    assert end > start + 0.05, (start, end)  # pre-trained start ~0.55 on this subset
+    assert end > 0.6
+    assert history[-1]["hinge"] < history[1]["hinge"]
+    theta = fitted.doc_topic_
+    k = fitted.n_topics
+    assert np.allclose(theta.sum(axis=1), 1.0)
+    assert theta.max(axis=1).mean() >= 2 / k  # documents are not spread uniformly
+    assert len(set(theta.argmax(axis=1))) >= k / 2  # no single topic takes every document
+    assert np.abs(fitted.doc_logits_).mean() > 0.1  # W1 did not shrink to zero
+    assert fitted.term_topic_.std() > 0.05  # nor did lt flatten to a constant
+
+
+def test_fitted_attributes(fitted: NeuralTopicModel) -> None:
+    n_terms = len(fitted.vocabulary_)
+    assert fitted.components_.shape == (5, n_terms)
+    assert np.allclose(fitted.components_.sum(axis=1), 1.0)  # data readout: distributions
+    assert fitted.term_topic_.shape == (n_terms, 5)
+    names = fitted.get_feature_names_out()
+    assert all(fitted.vocabulary_[t] == i for i, t in enumerate(names))
+    assert any(" " in t for t in names), "n-gram terms are detected"
+
+
+def test_topics_are_distinct_and_respect_exclude(fitted: NeuralTopicModel) -> None:
+    topics = fitted.topics(top_n=10)
+    assert len(topics) == 5 and all(len(t) == 10 for t in topics)
+    unique = {t for topic in topics for t in topic}
+    assert len(unique) >= 0.5 * 50
+    word = topics[0][0].split(" ")[0]
+    hidden = fitted.topics(top_n=10, exclude=[word.upper()])
+    assert all(word not in t.split(" ") for topic in hidden for t in topic)
+
+
+def test_topics_match_bbc_classes(fitted: NeuralTopicModel, bbc_small: tuple) -> None:
+    """Dominant topics line up with the 5 BBC classes far better than chance (0.2)."""
+    _, labels = bbc_small
+    labels = np.asarray(labels)
+    dominant = fitted.doc_topic_.argmax(axis=1)
+    purity = sum(
+        np.unique(labels[dominant == k], return_counts=True)[1].max() for k in np.unique(dominant)
+    ) / len(labels)
+    assert purity > 0.6
+
+
+def test_same_seed_same_topics(bbc_small: tuple) -> None:
+    texts = bbc_small[0][:300]
+    a = NeuralTopicModel(4, random_state=3, **FAST).fit(texts)
+    b = NeuralTopicModel(4, random_state=3, **FAST).fit(texts)
+    assert a.topics() == b.topics()
+    np.testing.assert_allclose(a.doc_topic_, b.doc_topic_, atol=1e-6)
+    c = NeuralTopicModel(4, random_state=4, **FAST).fit(texts)
+    assert not np.allclose(a.doc_topic_, c.doc_topic_, atol=1e-3)
+
+
+def test_transform_is_deterministic_and_close_to_fit(
+    fitted: NeuralTopicModel, bbc_small: tuple
+) -> None:
+    texts = bbc_small[0][:100]
+    first = fitted.transform(texts)
+    assert first.shape == (100, 5)
+    assert np.allclose(first.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(first, fitted.transform(texts))
+    fit = fitted.doc_topic_[:100]
+    cos = (first * fit).sum(1) / np.linalg.norm(first, axis=1) / np.linalg.norm(fit, axis=1)
+    assert cos.mean() > 0.8, cos.mean()
+    assert (first.argmax(1) == fit.argmax(1)).mean() > 0.7
+
+
+def test_transform_unseen_and_empty_documents(fitted: NeuralTopicModel) -> None:
+    out = fitted.transform(["", "zzzz qqqq", "The government plans a new tax on company profits."])
+    np.testing.assert_allclose(out[0], np.full(5, 0.2))  # no known term: uniform
+    np.testing.assert_allclose(out[1], np.full(5, 0.2))
+    assert out[2].max() > 0.3
+
+
+def test_works_in_a_pipeline(bbc_small: tuple) -> None:
+    texts, labels = bbc_small
+    pipe = Pipeline(
+        [
+            ("ntm", NeuralTopicModel(5, random_state=0, **FAST)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    pipe.fit(texts[::2], labels[::2])
+    assert pipe.score(texts[1::2], labels[1::2]) > 0.6  # chance is 0.2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "texts", "match"),
+    [
+        ({"n_topics": 1}, None, "n_topics must be an integer >= 2"),
+        ({"n_topics": 5000}, None, "larger than the vocabulary"),
+        ({"n_topics": 3, "min_df": 10_000}, None, "empty after filtering"),
+        ({"n_topics": 3}, "one string", "not a single string"),
+        ({"n_topics": 3}, [], "is empty"),
+        ({"n_topics": 3}, ["fine text", 3], "document 1 of texts is a int"),
+        ({"n_topics": 3, "topic_readout": "lt"}, None, "topic_readout must be one of"),
+    ],
+)
+def test_bad_input_raises_one_line_error(
+    kwargs: dict, texts: object, match: str, bbc_small: tuple
+) -> None:
+    corpus = bbc_small[0][:200] if texts is None else texts
+    with pytest.raises(NeurotopicError, match=match) as info:
+        NeuralTopicModel(**{**FAST, **kwargs}).fit(corpus)
+    assert "\n" not in str(info.value)
+
+
+def test_unfitted_model_refuses_transform() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        NeuralTopicModel().transform(["text"])

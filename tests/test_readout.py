@@ -1,0 +1,100 @@
+"""Tests for the data-driven topic-term readout, relevance and top-term selection."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from neurotopic import readout
+from neurotopic.readout import data_topic_term, relevance, top_term_ids
+
+
+@pytest.fixture
+def problem() -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Counts (8 docs x 6 terms, term 4 never occurs), lt and ld."""
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4, size=(8, 6)) * (rng.random((8, 6)) < 0.6)
+    counts[:, 4] = 0
+    counts[0, 0] = 2  # term 0 occurs somewhere
+    lt = rng.uniform(0.05, 0.95, size=(6, 3))
+    logits = rng.normal(size=(8, 3))
+    ld = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    return sp.csr_matrix(counts.astype(np.float32)), lt, ld
+
+
+def test_docstring_example() -> None:
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(readout):
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.attempted >= 2
+    assert results.failed == 0
+
+
+def test_rows_are_distributions_with_no_mass_on_unseen_terms(
+    problem: tuple[sp.csr_matrix, np.ndarray, np.ndarray],
+) -> None:
+    X, lt, ld = problem
+    beta = data_topic_term(X, lt, ld)
+    assert beta.shape == (3, 6) and beta.dtype == np.float64
+    np.testing.assert_allclose(beta.sum(axis=1), 1.0, rtol=1e-12)
+    assert np.all(beta >= 0)
+    assert np.all(beta[:, 4] == 0.0)
+
+
+def test_matches_a_loop_over_occurrences(
+    problem: tuple[sp.csr_matrix, np.ndarray, np.ndarray],
+) -> None:
+    X, lt, ld = problem
+    dense = X.toarray()
+    n_kg = np.zeros((3, 6))
+    for d in range(dense.shape[0]):
+        for g in range(dense.shape[1]):
+            if dense[d, g]:
+                resp = lt[g] * ld[d] / (lt[g] * ld[d]).sum()  # r_dgk
+                n_kg[:, g] += dense[d, g] * resp
+    expected = n_kg / n_kg.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(data_topic_term(X, lt, ld), expected, rtol=1e-10)
+
+
+def test_total_mass_equals_the_counts(
+    problem: tuple[sp.csr_matrix, np.ndarray, np.ndarray],
+) -> None:
+    # Responsibilities sum to 1 over topics, so the un-normalised n_kg spread each term's
+    # count over topics; with a single topic beta is the corpus term distribution.
+    X, lt, _ = problem
+    beta = data_topic_term(X, lt[:, :1], np.ones((X.shape[0], 1)))
+    counts = np.asarray(X.sum(axis=0)).ravel()
+    np.testing.assert_allclose(beta[0], counts / counts.sum(), rtol=1e-10)
+
+
+def test_relevance_lam_one_is_log_beta() -> None:
+    beta = np.array([[0.5, 0.3, 0.2, 0.0], [0.1, 0.1, 0.1, 0.7]])
+    p = np.array([0.4, 0.1, 0.1, 0.4])
+    score = relevance(beta, p, lam=1.0)
+    np.testing.assert_allclose(score[:, :3][0], np.log([0.5, 0.3, 0.2]))
+    assert top_term_ids(score, 4).tolist() == top_term_ids(beta, 4).tolist()
+    # Terms never assigned to a topic rank below every assigned term.
+    assert score[0, 3] < score[0, :3].min()
+
+
+def test_relevance_lam_zero_ranks_by_lift() -> None:
+    beta = np.array([[0.5, 0.3, 0.2, 0.0]])
+    p = np.array([0.7, 0.1, 0.1, 0.1])
+    score = relevance(beta, p, lam=0.0)
+    np.testing.assert_allclose(score[0, :3], np.log([0.5 / 0.7, 3.0, 2.0]))
+    assert top_term_ids(score, 4).tolist() == [[1, 2, 0, 3]]
+    mixed = relevance(beta, p, lam=0.6)
+    np.testing.assert_allclose(
+        mixed[0, :3], 0.6 * np.log(beta[0, :3]) + 0.4 * np.log(beta[0, :3] / p[:3])
+    )
+
+
+def test_top_term_ids_breaks_ties_by_lower_id() -> None:
+    scores = np.array([[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 2.0, 2.0, 2.0]])
+    assert top_term_ids(scores, 3).tolist() == [[1, 2, 4], [0, 1, 2]]
+    assert top_term_ids(scores, 10).shape == (2, 5)
+    assert top_term_ids(scores, 10)[0].tolist() == [1, 2, 4, 0, 3]

@@ -1,0 +1,180 @@
+"""Tests for incidence lookup, negative sampling and the training/held-out triples."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.stats import chisquare
+
+from neurotopic.datasets import load_bbc
+from neurotopic.errors import NeurotopicError
+from neurotopic.sampling import IncidenceIndex, TripleSampler
+from neurotopic.text import Analyzer, PhraseModel, default_stop_words
+from neurotopic.vocabulary import build_vocabulary
+
+# 6 documents x 4 terms; term 0 is in docs {0, 1}, term 3 in {5} only.
+DENSE = np.array(
+    [
+        [2, 1, 0, 0],
+        [1, 0, 1, 0],
+        [0, 1, 1, 0],
+        [0, 0, 1, 0],
+        [0, 1, 0, 0],
+        [0, 0, 3, 1],
+    ],
+    dtype=np.float32,
+)
+SMALL = sp.csr_matrix(DENSE)
+
+
+@pytest.fixture(scope="module")
+def bbc_X() -> sp.csr_matrix:
+    analyzer = Analyzer(default_stop_words(), PhraseModel())
+    docs = [analyzer.terms(t) for t in load_bbc().texts[::11]]
+    vocab = build_vocabulary(docs, min_df=3, max_df=0.5, max_terms=500)
+    return vocab.doc_term_matrix(docs)
+
+
+def incidences(X: sp.csr_matrix) -> set[tuple[int, int]]:
+    d, g = X.nonzero()
+    return set(zip(g.tolist(), d.tolist(), strict=True))
+
+
+# ----------------------------------------------------------- IncidenceIndex
+
+
+def test_contains_matches_the_matrix_for_every_pair() -> None:
+    index = IncidenceIndex(SMALL)
+    docs, terms = np.meshgrid(np.arange(6), np.arange(4), indexing="ij")
+    assert np.array_equal(index.contains(docs, terms), DENSE > 0)
+    assert np.all(np.diff(index.keys) > 0)
+    assert index.doc_freq.tolist() == [2, 3, 4, 1]
+
+
+def test_explicit_zero_is_not_an_incidence() -> None:
+    X = sp.csr_matrix((np.array([1.0, 0.0]), np.array([0, 1]), np.array([0, 2, 2])), shape=(2, 2))
+    index = IncidenceIndex(X)
+    assert index.doc_freq.tolist() == [1, 0]
+
+
+def test_negatives_never_contain_the_term() -> None:
+    index = IncidenceIndex(SMALL)
+    rng = np.random.default_rng(0)
+    terms = np.tile(np.arange(4), 500)
+    neg = index.sample_negatives(terms, 3, rng)
+    assert neg.shape == (2000, 3)
+    assert neg.dtype == np.int64
+    assert not np.any(DENSE[neg, terms[:, None]] > 0)
+
+
+def test_negatives_are_uniform_over_allowed_documents() -> None:
+    index = IncidenceIndex(SMALL)
+    rng = np.random.default_rng(1)
+    # Term 1 is in docs {0, 2, 4}: negatives should spread evenly over {1, 3, 5}.
+    neg = index.sample_negatives(np.ones(3000, dtype=np.int64), 2, rng)
+    counts = np.bincount(neg.ravel(), minlength=6)
+    assert counts[[0, 2, 4]].tolist() == [0, 0, 0]
+    assert chisquare(counts[[1, 3, 5]]).pvalue > 1e-3
+
+
+# ------------------------------------------------------------- TripleSampler
+
+
+def test_holdout_is_about_one_percent_and_disjoint(bbc_X: sp.csr_matrix) -> None:
+    sampler = TripleSampler(bbc_X, holdout=0.01, seed=0)
+    nnz = bbc_X.nnz
+    assert len(sampler.holdout_ids) == round(0.01 * nnz)
+    assert np.intersect1d(sampler.holdout_ids, sampler.train_ids).size == 0
+    assert np.array_equal(
+        np.sort(np.concatenate([sampler.holdout_ids, sampler.train_ids])), np.arange(nnz)
+    )
+    assert sampler.n_train == nnz - len(sampler.holdout_ids)
+    held = sampler.holdout_batch
+    dense = bbc_X.toarray()
+    assert np.all(dense[held.pos_docs, held.terms] > 0)  # positives are incidences
+    assert held.neg_docs.shape == (len(held.terms), 1)
+    assert not np.any(dense[held.neg_docs[:, 0], held.terms] > 0)
+
+
+def test_no_holdout() -> None:
+    sampler = TripleSampler(SMALL, holdout=0.0, seed=0)
+    assert len(sampler.holdout_ids) == 0
+    assert len(sampler.holdout_batch.terms) == 0
+    assert sampler.n_train == SMALL.nnz
+
+
+def test_epoch_visits_every_training_incidence_once(bbc_X: sp.csr_matrix) -> None:
+    sampler = TripleSampler(bbc_X, n_negatives=3, seed=0)
+    batches = list(sampler.epoch(batch_size=1000))
+    assert all(len(b.terms) == 1000 for b in batches[:-1])
+    assert 0 < len(batches[-1].terms) <= 1000
+    pairs = Counter(
+        (g, d) for b in batches for g, d in zip(b.terms.tolist(), b.pos_docs.tolist(), strict=True)
+    )
+    assert sum(pairs.values()) == sampler.n_train
+    assert set(pairs.values()) == {1}
+    held = set(
+        zip(
+            sampler.holdout_batch.terms.tolist(),
+            sampler.holdout_batch.pos_docs.tolist(),
+            strict=True,
+        )
+    )
+    assert set(pairs) == incidences(bbc_X) - held
+    dense = bbc_X.toarray()
+    for b in batches:
+        assert b.neg_docs.shape == (len(b.terms), 3)
+        assert not np.any(dense[b.neg_docs, b.terms[:, None]] > 0)
+
+
+def test_epochs_are_shuffled_differently(bbc_X: sp.csr_matrix) -> None:
+    sampler = TripleSampler(bbc_X, seed=0)
+    first = np.concatenate([b.terms for b in sampler.epoch(4096)])
+    second = np.concatenate([b.terms for b in sampler.epoch(4096)])
+    assert not np.array_equal(first, second)
+    assert np.array_equal(np.sort(first), np.sort(second))
+
+
+def mean_drawn_df(sampler: TripleSampler, X: sp.csr_matrix) -> float:
+    df = np.asarray((X > 0).sum(axis=0)).ravel()
+    return float(np.mean(np.concatenate([df[b.terms] for b in sampler.epoch(4096)])))
+
+
+def test_term_power_shifts_draws_towards_rare_terms(bbc_X: sp.csr_matrix) -> None:
+    one = TripleSampler(bbc_X, term_power=1.0, seed=0)
+    half = TripleSampler(bbc_X, term_power=0.5, seed=0)
+    zero = TripleSampler(bbc_X, term_power=0.0, seed=0)
+    df = np.asarray((bbc_X > 0).sum(axis=0)).ravel().astype(np.float64)
+    # Expected df of a drawn term when term g is drawn with weight df_g ** p per incidence
+    # (ignoring the 1% held out): sum df^(p + 1) / sum df^p.
+    for sampler, p in ((one, 1.0), (half, 0.5), (zero, 0.0)):
+        expected = np.sum(df ** (p + 1)) / np.sum(df**p)
+        assert mean_drawn_df(sampler, bbc_X) == pytest.approx(expected, rel=0.05)
+    assert mean_drawn_df(zero, bbc_X) < mean_drawn_df(half, bbc_X) < mean_drawn_df(one, bbc_X)
+
+
+def test_same_seed_same_batches(bbc_X: sp.csr_matrix) -> None:
+    def draw(seed: int) -> list[np.ndarray]:
+        sampler = TripleSampler(bbc_X, term_power=0.75, seed=seed)
+        out = [sampler.holdout_batch.neg_docs]
+        for b in sampler.epoch(2000):
+            out += [b.terms, b.pos_docs, b.neg_docs]
+        return out
+
+    one, two, other = draw(5), draw(5), draw(6)
+    assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(one, other, strict=True))
+
+
+def test_term_in_every_document_raises() -> None:
+    X = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=np.float32))
+    with pytest.raises(NeurotopicError, match="every document"):
+        TripleSampler(X)
+
+
+def test_fewer_than_two_documents_raises() -> None:
+    with pytest.raises(NeurotopicError, match="fewer than 2"):
+        TripleSampler(sp.csr_matrix(np.array([[1.0, 0.0]])))

@@ -1,0 +1,157 @@
+"""Tests for the fine-tuning loop and the held-out triple evaluation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from neurotopic.model import NTMNetwork
+from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
+from neurotopic.sampling import Batch, TripleSampler
+from neurotopic.training import TrainConfig, evaluate_triples, train
+
+HISTORY_KEYS = {
+    "epoch",
+    "hinge",
+    "ranking_accuracy",
+    "heldout_hinge",
+    "heldout_ranking_accuracy",
+    "seconds",
+    "triples_per_second",
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Tiny batches run faster on one thread than on two contended ones."""
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n_threads)
+
+
+def planted_corpus(seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:
+    """80 documents over 20 terms: docs 0-39 use 8 of terms 0-9, docs 40-79 8 of 10-19.
+
+    Term vectors point along +e0 (first block) or -e0 (second block) plus noise.
+    """
+    rng = np.random.default_rng(seed)
+    counts = np.zeros((80, 20), dtype=np.float32)
+    for d in range(80):
+        block = 0 if d < 40 else 10
+        counts[d, block + rng.choice(10, size=8, replace=False)] = 1.0
+    sign = np.where(np.arange(20) < 10, 1.0, -1.0)
+    le = 0.5 * rng.normal(size=(20, 8))
+    le[:, 0] += sign
+    le /= np.linalg.norm(le, axis=1, keepdims=True)
+    return sp.csr_matrix(counts), le.astype(np.float32)
+
+
+def pretrained_network(X: sp.csr_matrix, le: np.ndarray, n_topics: int = 2) -> NTMNetwork:
+    """The network as the estimator builds it: pre-trained W2, initial W1."""
+    weight, bias = pretrain_topic_weights(le, n_topics, steps=20, seed=0)
+    lt0 = 1.0 / (1.0 + np.exp(-(le @ weight + bias)))
+    network = NTMNetwork(torch.from_numpy(le), X.shape[0], n_topics)
+    with torch.no_grad():
+        network.topic_weight.copy_(torch.from_numpy(weight))
+        network.topic_bias.copy_(torch.from_numpy(bias))
+        network.doc_logits.weight.copy_(torch.from_numpy(initial_doc_logits(X, lt0)))
+    return network
+
+
+def test_training_improves_heldout_ranking_on_planted_topics() -> None:
+    X, le = planted_corpus()
+    network = pretrained_network(X, le)
+    le_before = network.term_vectors.clone()
+    sampler = TripleSampler(X, n_negatives=3, holdout=0.15, seed=0)
+    config = TrainConfig(epochs=15, batch_size=32, margin=0.5)
+    history = train(network, sampler, config, progress=False)
+
+    assert [h["epoch"] for h in history] == list(range(16))
+    assert all(set(h) == HISTORY_KEYS for h in history)
+    assert math.isnan(history[0]["hinge"]) and history[0]["seconds"] == 0.0
+    assert all(h["seconds"] > 0 and h["triples_per_second"] > 0 for h in history[1:])
+    start, end = history[0], history[-1]
+    # Same-block documents without g are legitimate negatives too, so ~1/6 of held-out
+    # triples are coin flips even for a perfect model.
+    assert end["heldout_ranking_accuracy"] > start["heldout_ranking_accuracy"] + 0.15
+    assert end["heldout_ranking_accuracy"] > 0.75
+    assert end["heldout_hinge"] < start["heldout_hinge"]
+    assert history[-1]["hinge"] < 0.5 * history[1]["hinge"]
+    assert torch.equal(network.term_vectors, le_before)  # le is never trained
+
+    # The planted structure is recovered: each block's documents share a dominant topic,
+    # and the two blocks' topics differ.
+    with torch.no_grad():
+        ld = network.doc_topic(torch.arange(80)).numpy()
+        lt = network.term_topic().numpy()
+    first, second = ld[:40].mean(0).argmax(), ld[40:].mean(0).argmax()
+    assert first != second
+    assert np.mean(ld[:40].argmax(1) == first) > 0.9
+    assert np.mean(ld[40:].argmax(1) == second) > 0.9
+    assert lt[:10, first].mean() > lt[10:, first].mean()
+
+
+def test_progress_false_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, holdout=0.1, seed=0)
+    train(pretrained_network(X, le), sampler, TrainConfig(epochs=1, batch_size=64), progress=False)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_evaluate_triples_counts_ties_as_half() -> None:
+    # One topic: ld is 1 for every document, so ls(g, d+) = ls(g, d-) = lt(g): all ties.
+    network = NTMNetwork(torch.randn(4, 3, generator=torch.Generator().manual_seed(0)), 5, 1)
+    batch = Batch(
+        terms=np.array([0, 1, 2, 3]),
+        pos_docs=np.array([0, 1, 2, 3]),
+        neg_docs=np.array([[4], [3], [2], [1]]),
+    )
+    result = evaluate_triples(network, batch, margin=0.5)
+    assert result["ranking_accuracy"] == 0.5
+    assert result["hinge"] == pytest.approx(0.5)
+
+
+def test_evaluate_triples_hand_scores() -> None:
+    # Two topics, lt = (1, 0)-ish for term 0; doc 0 is topic 0, doc 1 topic 1.
+    network = NTMNetwork(torch.tensor([[1.0], [-1.0]]), 2, 2)
+    with torch.no_grad():
+        network.topic_weight.copy_(torch.tensor([[20.0, -20.0]]))
+        network.doc_logits.weight.copy_(torch.tensor([[20.0, -20.0], [-20.0, 20.0]]))
+    batch = Batch(
+        terms=np.array([0, 0, 1]),
+        pos_docs=np.array([0, 1, 1]),
+        neg_docs=np.array([[1], [0], [0]]),
+    )
+    result = evaluate_triples(network, batch, margin=0.5)
+    # Triples 0 and 2 are ranked right with ls+ - ls- ~ 1 (hinge 0); triple 1 is wrong
+    # with ls+ - ls- ~ -1 (hinge 1.5).
+    assert result["ranking_accuracy"] == pytest.approx(2 / 3)
+    assert result["hinge"] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_evaluate_empty_batch_is_nan() -> None:
+    network = NTMNetwork(torch.ones(2, 2), 3, 2)
+    empty = Batch(
+        terms=np.zeros(0, dtype=np.int64),
+        pos_docs=np.zeros(0, dtype=np.int64),
+        neg_docs=np.zeros((0, 1), dtype=np.int64),
+    )
+    result = evaluate_triples(network, empty, margin=0.5)
+    assert math.isnan(result["hinge"]) and math.isnan(result["ranking_accuracy"])
+
+
+def test_training_accuracy_uses_the_heldout_definition() -> None:
+    X, _ = planted_corpus()
+    # One topic: every triple is a tie whatever the weights, so both accuracies are 1/2.
+    network = NTMNetwork(torch.from_numpy(planted_corpus()[1]), X.shape[0], 1)
+    sampler = TripleSampler(X, holdout=0.1, seed=0)
+    history = train(network, sampler, TrainConfig(epochs=1, batch_size=64), progress=False)
+    assert history[1]["heldout_ranking_accuracy"] == 0.5
+    assert history[1]["ranking_accuracy"] == 0.5
