@@ -37,7 +37,6 @@ def lda_ranking_accuracy(model: NeuralTopicModel, k: int, seed: int) -> tuple[fl
     held = sampler.holdout_batch
     keep = np.ones(X.nnz, dtype=bool)
     keep[sampler.holdout_ids] = False  # incidence ids are positions in CSR order
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     lda = tp.LDAModel(k=k, seed=seed)
     doc_of: dict[int, int] = {}
     for d in range(X.shape[0]):
@@ -52,15 +51,15 @@ def lda_ranking_accuracy(model: NeuralTopicModel, k: int, seed: int) -> tuple[fl
         if words:
             doc_of[d] = len(doc_of)
             lda.add_doc(words)
-    del rows
     start = time.perf_counter()
     lda.train(1000, workers=2)
     seconds = time.perf_counter() - start
     vocab = {w: i for i, w in enumerate(lda.used_vocabs)}
     phi = np.stack([lda.get_topic_word_dist(t) for t in range(k)])  # (K, V_lda)
     theta = np.full((X.shape[0], k), 1.0 / k)
+    lda_docs = list(lda.docs)  # tomotopy's corpus view iterates but does not index
     for d, j in doc_of.items():
-        theta[d] = lda.docs[j].get_topic_dist()
+        theta[d] = lda_docs[j].get_topic_dist()
 
     def score(docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
         cols = np.array([vocab.get(model.terms_[g].replace(" ", "_"), -1) for g in terms])
