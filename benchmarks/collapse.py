@@ -112,7 +112,8 @@ def run(setting: Setting, kv: object, terms: list[str], X: object, epochs: int, 
             acc = float(((pos > neg).float() + 0.5 * (pos == neg).float()).mean())
             print(
                 f"{setting.name:<40} {epoch:>5} {W1.weight.abs().mean():>9.2e} "
-                f"{W2.abs().mean():>9.2e} {hinge_sum / count:>7.4f} {tiny / count:>9.3f} {acc:>9.3f}",
+                f"{W2.abs().mean():>9.2e} {hinge_sum / count:>7.4f} {tiny / count:>9.3f} "
+                f"{acc:>9.3f}",
                 flush=True,
             )
 
@@ -130,7 +131,9 @@ def main() -> None:
 
     sentences = [[w for r in base.analyzer_.runs(t) for w in r] for t in data.texts]
     kv = train_word2vec(sentences, epochs=18, seed=0, workers=1)
-    print(f"BBC News: {base.X_train_.shape[0]} documents, {len(base.terms_)} terms, K={args.topics}")
+    print(
+        f"BBC News: {base.X_train_.shape[0]} documents, {len(base.terms_)} terms, K={args.topics}"
+    )
     print(f"{'setting':<40} epoch   mean|W1|  mean|W2|   hinge  |gap|<1e-6  held-out")
     for setting in SETTINGS:
         run(setting, kv, base.terms_, base.X_train_, args.epochs, args.topics)

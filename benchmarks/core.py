@@ -77,11 +77,14 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--word2vec-epochs", type=int, default=None)
     parser.add_argument("--no-lda", action="store_true")
     args = parser.parse_args()
 
     data = load_bbc()
     kwargs = {} if args.epochs is None else {"epochs": args.epochs}
+    if args.word2vec_epochs is not None:
+        kwargs["word2vec_epochs"] = args.word2vec_epochs
     model = NeuralTopicModel(args.topics, random_state=args.seed, **kwargs)
     start = time.perf_counter()
     theta = model.fit_transform(data.texts)

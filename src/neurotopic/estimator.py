@@ -34,6 +34,15 @@ from .vocabulary import Vocabulary, build_vocabulary
 logger = logging.getLogger("neurotopic")
 
 _READOUTS = ("data", "embedding")
+_WEIGHTS = (
+    "term_vectors",
+    "topic_weight",
+    "topic_bias",
+    "doc_logits",
+    "train_indptr",
+    "train_indices",
+    "train_counts",
+)
 
 
 def _check_texts(texts: Any, what: str = "texts") -> list[str]:
@@ -559,13 +568,31 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def load(cls, path: str | os.PathLike[str]) -> NeuralTopicModel:
         """Load a model saved by :meth:`save`."""
         config, vocabulary, arrays, history = io.read_model_dir(path)
+
+        def corrupt(reason: str) -> NeurotopicError:
+            return NeurotopicError(
+                f"model directory '{path}' is corrupt ({reason}); refit it with: neurotopic fit"
+            )
+
         try:
             model = cls(**config["params"])
             terms = [str(t) for t in vocabulary["terms"]]
-            n_docs = int(arrays["doc_logits"].shape[0])
+            shapes = {name: arrays[name].shape for name in _WEIGHTS}
+            n_docs, n_terms = shapes["doc_logits"][0], len(terms)
+            indices = arrays["train_indices"]
+            if (
+                shapes["term_vectors"][0] != n_terms
+                or shapes["topic_weight"] != (shapes["term_vectors"][1], model.n_topics)
+                or shapes["topic_bias"] != (model.n_topics,)
+                or shapes["doc_logits"][1] != model.n_topics
+                or shapes["train_indptr"] != (n_docs + 1,)
+                or len(vocabulary["doc_freq"]) != n_terms
+                or (len(indices) and (indices.min() < 0 or indices.max() >= n_terms))
+                or arrays["train_indptr"][-1] != len(indices)
+            ):
+                raise corrupt("weights do not match the vocabulary or the settings")
             X = sp.csr_matrix(
-                (arrays["train_counts"], arrays["train_indices"], arrays["train_indptr"]),
-                shape=(n_docs, len(terms)),
+                (arrays["train_counts"], indices, arrays["train_indptr"]), shape=(n_docs, n_terms)
             )
             model._set_fitted(
                 vocab=Vocabulary(terms, np.asarray(vocabulary["doc_freq"], dtype=np.int64), n_docs),
@@ -582,21 +609,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 history=history,
             )
             model.fit_seconds_ = config.get("fit_seconds", {})
-        except (KeyError, TypeError, ValueError, AssertionError) as exc:
-            if isinstance(exc, NeurotopicError):
-                raise
-            raise NeurotopicError(
-                f"model directory '{path}' is corrupt ({type(exc).__name__}: {exc}); "
-                "refit it with: neurotopic fit"
-            ) from None
-        if (
-            model.term_vectors_.shape[0] != len(terms)
-            or model.topic_weight_.shape[1] != model.n_topics
-        ):
-            raise NeurotopicError(
-                f"model directory '{path}' is corrupt (weights do not match the vocabulary); "
-                "refit it with: neurotopic fit"
-            )
+        except NeurotopicError:
+            raise
+        except (KeyError, TypeError, ValueError, AssertionError, IndexError) as exc:
+            raise corrupt(f"{type(exc).__name__}: {exc}") from None
         return model
 
 

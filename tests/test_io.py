@@ -1,0 +1,105 @@
+"""save/load: a round trip gives the same model; writes are atomic; bad dirs fail cleanly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neurotopic
+from neurotopic import NeuralTopicModel, NeurotopicError
+from neurotopic.io import write_atomically
+
+
+def test_round_trip_keeps_topics_and_transform(
+    fitted: NeuralTopicModel, bbc_small: tuple, tmp_path: Path
+) -> None:
+    path = tmp_path / "model"
+    fitted.save(path)
+    loaded = NeuralTopicModel.load(path)
+    assert loaded.get_params() == {**fitted.get_params(), "vectors": None}
+    assert loaded.topics(10) == fitted.topics(10)
+    np.testing.assert_array_equal(loaded.doc_topic_, fitted.doc_topic_)
+    texts = bbc_small[0][:20]
+    np.testing.assert_array_equal(loaded.transform(texts), fitted.transform(texts))
+    topics = json.loads((path / "topics.json").read_text())
+    assert [t["terms"][0]["term"] for t in topics] == [t[0] for t in fitted.topics(1)]
+    config = json.loads((path / "config.json").read_text())
+    assert config["format"] == "neurotopic-model" and config["params"]["n_topics"] == 5
+    assert not any(p.suffix == ".pkl" for p in path.iterdir())
+
+
+def test_save_refuses_to_overwrite_unless_asked(fitted: NeuralTopicModel, tmp_path: Path) -> None:
+    path = tmp_path / "model"
+    fitted.save(path)
+    with pytest.raises(NeurotopicError, match="already exists"):
+        fitted.save(path)
+    (path / "marker").write_text("old")
+    fitted.save(path, overwrite=True)
+    assert not (path / "marker").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    def broken(tmp: Path) -> None:
+        (tmp / "config.json").write_text("{}")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(tmp_path / "model", broken, overwrite=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_overwrite_keeps_the_old_model(
+    fitted: NeuralTopicModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "model"
+    fitted.save(path)
+
+    def interrupted(tmp: Path) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(path, interrupted, overwrite=True)
+    assert NeuralTopicModel.load(path).topics(3) == fitted.topics(3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_load_rejects_a_model_with_mismatched_weights(
+    fitted: NeuralTopicModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "model"
+    fitted.save(path)
+    vocab = json.loads((path / "vocabulary.json").read_text())
+    vocab["terms"] = vocab["terms"][:-3]
+    vocab["doc_freq"] = vocab["doc_freq"][:-3]
+    (path / "vocabulary.json").write_text(json.dumps(vocab))
+    with pytest.raises(NeurotopicError, match="corrupt"):
+        NeuralTopicModel.load(path)
+
+
+def test_public_api_is_exactly_all() -> None:
+    public = {name for name in dir(neurotopic) if not name.startswith("_")}
+    modules = {
+        "cli",
+        "corpus",
+        "datasets",
+        "embeddings",
+        "errors",
+        "estimator",
+        "inference",
+        "io",
+        "metrics",
+        "model",
+        "pretrain",
+        "readout",
+        "sampling",
+        "text",
+        "training",
+        "vocabulary",
+    }
+    assert public - modules == set(neurotopic.__all__) - {"__version__"}
+    for name in neurotopic.__all__:
+        assert getattr(neurotopic, name) is not None
