@@ -108,6 +108,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     transform.add_argument("--force", action="store_true", help="replace an existing --out file")
 
+    evaluate = sub.add_parser("evaluate", help="coherence, diversity and accuracy of a saved model")
+    evaluate.add_argument("model", metavar="DIR", help="model directory")
+    _add_corpus_args(evaluate)
+    evaluate.add_argument(
+        "--label-field", metavar="F", help="JSONL key or CSV column with a label (adds accuracy)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+
+    compare = sub.add_parser("compare", help="fit neurotopic and LDA on a corpus, one table")
+    _add_corpus_args(compare)
+    compare.add_argument(
+        "--topics",
+        default="20",
+        metavar="K[,K...]",
+        help="topic counts, e.g. 10,20,50 (default: 20)",
+    )
+    compare.add_argument(
+        "--label-field", metavar="F", help="JSONL key or CSV column with a label (adds accuracy)"
+    )
+    compare.add_argument(
+        "--models",
+        default="ntm,lda",
+        help="comma-separated: ntm, lda, tomotopy, gensim (default: ntm,lda)",
+    )
+    compare.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="random seed (default: 0)"
+    )
+    compare.add_argument("--json", action="store_true", help="print JSON")
+    compare.add_argument("--quiet", action="store_true", help="no progress output")
+
     demo = sub.add_parser(
         "demo", help="fit a model on BBC News (2,225 articles) and print its topics"
     )
@@ -220,6 +250,57 @@ def _cmd_transform(args: argparse.Namespace) -> None:
     print(f"wrote {len(texts)} rows to {out}")
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    model = NeuralTopicModel.load(args.model)
+    texts, labels = read_corpus(
+        args.corpus, text_field=args.text_field, label_field=args.label_field
+    )
+    result = model.evaluate(texts, labels)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for name, value in result.items():
+            print(f"{name:<26} {value:.4f}")
+
+
+def _parse_topic_counts(text: str) -> list[int]:
+    try:
+        counts = [int(k) for k in text.split(",") if k.strip()]
+    except ValueError:
+        raise NeurotopicError(
+            f"--topics must be integers separated by commas (e.g. 10,20,50), got '{text}'"
+        ) from None
+    if not counts or min(counts) < 2:
+        raise NeurotopicError(f"--topics needs counts of at least 2, got '{text}'")
+    return counts
+
+
+def _cmd_compare(args: argparse.Namespace) -> None:
+    from .compare import compare_models, format_table
+
+    counts = _parse_topic_counts(args.topics)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    texts, labels = read_corpus(
+        args.corpus, text_field=args.text_field, label_field=args.label_field
+    )
+    rows = compare_models(
+        texts,
+        counts,
+        labels=labels,
+        models=models,
+        random_state=args.seed,
+        progress=None if args.quiet else lambda msg: print(msg, file=sys.stderr),
+    )
+    if args.json:
+        data = [
+            {"model": r.model, "n_topics": r.n_topics, "fit_seconds": r.fit_seconds, **r.metrics}
+            for r in rows
+        ]
+        print(json.dumps(data, indent=2))
+    else:
+        print(format_table(rows))
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     from .datasets import load_bbc
 
@@ -240,7 +321,14 @@ def _cmd_demo(args: argparse.Namespace) -> None:
             )
 
 
-_COMMANDS = {"fit": _cmd_fit, "topics": _cmd_topics, "transform": _cmd_transform, "demo": _cmd_demo}
+_COMMANDS = {
+    "fit": _cmd_fit,
+    "topics": _cmd_topics,
+    "transform": _cmd_transform,
+    "evaluate": _cmd_evaluate,
+    "compare": _cmd_compare,
+    "demo": _cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

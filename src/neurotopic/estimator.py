@@ -138,7 +138,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         or "embedding" (the paper's ranking by ``lt``).
     relevance_lambda : float, default=0.6
         Relevance weight of the "data" readout (1: by probability only).
-    transform_steps : int, default=50
+    transform_steps : int, default=20
         Fold-in steps for new documents in :meth:`transform`.
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
@@ -189,7 +189,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         holdout: float = 0.01,
         topic_readout: str = "data",
         relevance_lambda: float = 0.6,
-        transform_steps: int = 50,
+        transform_steps: int = 20,
         device: str = "auto",
         n_jobs: int = 1,
         random_state: int | np.random.RandomState | None = None,
@@ -441,6 +441,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         docs = _check_texts(texts)
         X = self.doc_term_matrix(docs)
         index = IncidenceIndex(self.X_train_)
+        # Start where training starts (mean lt of the terms, scaled like the training
+        # documents'), then descend the same hinge with W2 and the training rows fixed.
+        init = initial_doc_logits(
+            X, self.term_topic_, temperature=self.init_temperature, reference=self.X_train_
+        )
         logits = fold_in(
             X,
             self.term_topic_,
@@ -450,6 +455,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             steps=self.transform_steps,
             margin=self.margin,
             seed=self.random_seed_,
+            init_logits=init,
         )
         return _softmax(logits)
 
@@ -507,6 +513,44 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def topics(self, top_n: int = 10, exclude: Iterable[str] = ()) -> list[list[str]]:
         """Each topic's ``top_n`` terms, best first (see :meth:`topic_terms`)."""
         return [[t for t, _ in topic] for topic in self.topic_terms(top_n, exclude)]
+
+    def evaluate(
+        self, texts: Iterable[str] | None = None, labels: Sequence[Any] | None = None
+    ) -> dict[str, Any]:
+        """Topic coherence, diversity and, with labels, document-topic accuracy.
+
+        Parameters
+        ----------
+        texts : iterable of str, optional
+            Reference documents for coherence, and the documents whose topic vectors
+            are classified when ``labels`` is given (folded in with :meth:`transform`).
+            Held-out documents make the fairest reference.
+        labels : sequence, optional
+            One label per text.
+
+        Returns
+        -------
+        dict
+            ``npmi``, ``c_v``, ``diversity``, ``topic_quality``, ``accuracy`` and
+            ``macro_f1`` (with labels), and the last ``heldout_ranking_accuracy`` of
+            training.  See :func:`neurotopic.evaluation.evaluate_topics`.
+        """
+        from .evaluation import evaluate_topics, reference_tokens
+
+        check_is_fitted(self, "components_")
+        docs = _check_texts(texts, "texts") if texts is not None else None
+        if docs is None:
+            raise NeurotopicError("evaluate needs reference texts; pass the corpus to evaluate on")
+        if labels is not None and len(labels) != len(docs):
+            raise NeurotopicError(
+                f"got {len(labels)} labels for {len(docs)} texts; pass one label per text"
+            )
+        doc_topic = self.transform(docs) if labels is not None else None
+        result = evaluate_topics(
+            self.topics(top_n=25), reference_tokens(docs), doc_topic=doc_topic, labels=labels
+        )
+        result["heldout_ranking_accuracy"] = float(self.history_[-1]["heldout_ranking_accuracy"])
+        return result
 
     # -------------------------------------------------------------- save/load
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:

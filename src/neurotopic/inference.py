@@ -35,6 +35,7 @@ def fold_in(
     learning_rate: float = 0.1,
     margin: float = 0.5,
     seed: int = 0,
+    init_logits: np.ndarray | None = None,
     max_elements: int = 20_000_000,
 ) -> np.ndarray:
     """Document-topic logits of new documents.
@@ -56,6 +57,8 @@ def fold_in(
     learning_rate : float
     margin : float
     seed : int
+    init_logits : ndarray of shape (n_new, n_topics), optional
+        Starting logits (default: zeros, the uniform distribution).
     max_elements : int
         Documents are processed in groups whose padded tensors hold at most about
         this many floats.
@@ -71,12 +74,15 @@ def fold_in(
     X.eliminate_zeros()
     n_new, n_topics = X.shape[0], term_topic.shape[1]
     out = np.zeros((n_new, n_topics), dtype=np.float32)
+    if init_logits is not None:
+        out[:] = init_logits
     if X.nnz == 0 or steps == 0:
         return out
     lt = np.ascontiguousarray(term_topic, dtype=np.float32)
     ld_train = np.ascontiguousarray(train_doc_topic, dtype=np.float32)
     lengths = np.diff(X.indptr)
     docs = np.flatnonzero(lengths)
+    docs = docs[np.argsort(lengths[docs], kind="stable")]  # similar lengths pad little
     start = 0
     while start < len(docs):
         # Grow the group while its padded tensors stay under max_elements.
@@ -88,6 +94,11 @@ def fold_in(
                 break
             longest, stop = longest_next, stop + 1
         group = docs[start:stop]
+        init = (
+            np.zeros((len(group), n_topics), dtype=np.float32)
+            if init_logits is None
+            else np.asarray(init_logits[group], dtype=np.float32)
+        )
         out[group] = _fold_in_group(
             X,
             group,
@@ -95,6 +106,7 @@ def fold_in(
             lt,
             ld_train,
             train_index,
+            init,
             n_negatives,
             steps,
             learning_rate,
@@ -112,6 +124,7 @@ def _fold_in_group(
     lt: np.ndarray,
     ld_train: np.ndarray,
     train_index: IncidenceIndex,
+    init: np.ndarray,
     n_negatives: int,
     steps: int,
     learning_rate: float,
@@ -144,20 +157,29 @@ def _fold_in_group(
         other_mask[row, :j] = 1.0
         other_scores[row, :j] = np.einsum("mk,mk->m", lt[t_other], ld_train[d_other])
 
+    # Gradient descent on the hinge, written out by hand (no autograd): with lt and the
+    # training side fixed, d loss / d ld is minus the sum of lt over the active d+
+    # hinges plus the sum of lt over the active d- hinges.
     lt_t = torch.from_numpy(lt)
     lt_pos = lt_t[torch.from_numpy(terms)]  # (N, L, K)
     lt_other = lt_t[torch.from_numpy(other_terms)]  # (N, S, K)
     mask_t, other_mask_t = torch.from_numpy(mask), torch.from_numpy(other_mask)
     neg_t, other_t = torch.from_numpy(neg_scores), torch.from_numpy(other_scores)
-    logits = torch.zeros(n, k, requires_grad=True)
-    opt = torch.optim.Adam([logits], lr=learning_rate)
-    for _ in range(steps):
-        opt.zero_grad()
-        ld = torch.softmax(logits, dim=-1).unsqueeze(-1)  # (N, K, 1)
-        ls_pos = torch.bmm(lt_pos, ld).squeeze(-1)  # (N, L)
-        loss_pos = torch.relu(margin - ls_pos.unsqueeze(-1) + neg_t).sum(-1) * mask_t
-        ls_neg = torch.bmm(lt_other, ld).squeeze(-1)  # (N, S)
-        loss_neg = torch.relu(margin - other_t + ls_neg) * other_mask_t
-        (loss_pos.sum() + loss_neg.sum()).backward()
-        opt.step()
-    return logits.detach().numpy()
+    logits = torch.from_numpy(init.copy())
+    m1, m2 = torch.zeros(n, k), torch.zeros(n, k)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, steps + 1):
+        ld = torch.softmax(logits, dim=-1)  # (N, K)
+        ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L)
+        active_pos = ((margin - ls_pos.unsqueeze(-1) + neg_t) > 0).sum(-1) * mask_t  # (N, L)
+        ls_neg = torch.bmm(lt_other, ld.unsqueeze(-1)).squeeze(-1)  # (N, S)
+        active_neg = ((margin - other_t + ls_neg) > 0) * other_mask_t  # (N, S)
+        grad_ld = torch.bmm((active_neg.unsqueeze(1)), lt_other).squeeze(1) - torch.bmm(
+            active_pos.unsqueeze(1), lt_pos
+        ).squeeze(1)  # (N, K)
+        grad = ld * (grad_ld - (ld * grad_ld).sum(-1, keepdim=True))  # through the softmax
+        m1.mul_(beta1).add_(grad, alpha=1 - beta1)
+        m2.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step_size = learning_rate / (1 - beta1**step)
+        logits.sub_(step_size * m1 / ((m2 / (1 - beta2**step)).sqrt() + eps))
+    return logits.numpy()

@@ -73,8 +73,32 @@ def pretrain_topic_weights(
     return weight.numpy().astype(np.float32), bias.numpy().astype(np.float32)
 
 
+def mean_term_topic(X: sp.csr_matrix, term_topic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``lt`` over each document's distinct terms.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_docs, n_topics)
+        Zeros for documents without terms.
+    has_terms : ndarray of shape (n_docs,), bool
+    """
+    B = sp.csr_matrix(X, copy=True)
+    B.eliminate_zeros()
+    B.data[:] = 1.0
+    lengths = np.asarray(B.sum(axis=1)).ravel()  # (D,)
+    sums = np.asarray(B @ term_topic)  # (D, K)
+    has = lengths > 0
+    mean = np.zeros_like(sums)
+    mean[has] = sums[has] / lengths[has, None]
+    return mean, has
+
+
 def initial_doc_logits(
-    X: sp.csr_matrix, term_topic: np.ndarray, *, temperature: float = 1.0
+    X: sp.csr_matrix,
+    term_topic: np.ndarray,
+    *,
+    temperature: float = 1.0,
+    reference: sp.csr_matrix | None = None,
 ) -> np.ndarray:
     """W1 rows from the mean pre-trained ``lt`` of each document's terms.
 
@@ -86,22 +110,20 @@ def initial_doc_logits(
         Pre-trained ``lt``.
     temperature : float
         Standard deviation of the resulting logits per topic.
+    reference : scipy.sparse matrix, optional
+        Documents whose per-topic mean and standard deviation centre and scale the
+        result (default: ``X`` itself); fold-in passes the training documents.
 
     Returns
     -------
     ndarray of shape (n_docs, n_topics), float32
         Logits, centred and scaled per topic; documents without terms get zeros.
     """
-    B = sp.csr_matrix(X, copy=True)
-    B.eliminate_zeros()
-    B.data[:] = 1.0
-    lengths = np.asarray(B.sum(axis=1)).ravel()  # (D,)
-    sums = np.asarray(B @ term_topic)  # (D, K)
-    has = lengths > 0
-    mean = np.zeros_like(sums)
-    mean[has] = sums[has] / lengths[has, None]
-    centre = mean[has].mean(axis=0) if has.any() else np.zeros(mean.shape[1])
-    scale = mean[has].std(axis=0) if has.sum() > 1 else np.ones(mean.shape[1])
+    mean, has = mean_term_topic(X, term_topic)
+    ref_mean, ref_has = (mean, has) if reference is None else mean_term_topic(reference, term_topic)
+    k = mean.shape[1]
+    centre = ref_mean[ref_has].mean(axis=0) if ref_has.any() else np.zeros(k)
+    scale = ref_mean[ref_has].std(axis=0) if ref_has.sum() > 1 else np.ones(k)
     logits = np.zeros_like(mean)
     logits[has] = temperature * (mean[has] - centre) / np.maximum(scale, 1e-6)
     return logits.astype(np.float32)

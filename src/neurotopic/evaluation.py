@@ -1,0 +1,70 @@
+"""One evaluation protocol for every topic model (neurotopic's and LDA's alike).
+
+The same reference documents, tokenisation, top-N and classifier are used for every
+model, so figures from :func:`evaluate_topics` are comparable across models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .metrics import c_v, diversity, doc_topic_accuracy, npmi
+from .text import tokenize
+
+
+def reference_tokens(texts: Sequence[str]) -> list[list[str]]:
+    """Reference documents for coherence: every lower-cased token, in reading order.
+
+    Stop words are kept so that a multi-word term is found exactly where its words
+    are contiguous in the text.
+    """
+    return [tokenize(t) for t in texts]
+
+
+def evaluate_topics(
+    topics: Sequence[Sequence[str]],
+    reference: Sequence[Sequence[str]],
+    *,
+    doc_topic: np.ndarray | None = None,
+    labels: Sequence[Hashable] | None = None,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Coherence, diversity and (with labels) document-topic accuracy.
+
+    Parameters
+    ----------
+    topics : sequence of sequence of str
+        Each topic's terms, best first (at least 25 for diversity; 10 are scored for
+        coherence).
+    reference : sequence of sequence of str
+        Reference documents as token lists (see :func:`reference_tokens`).
+    doc_topic : ndarray of shape (n_docs, n_topics), optional
+        Document-topic vectors of the labelled documents.
+    labels : sequence, optional
+        One label per row of ``doc_topic``.
+    random_state : int
+        Seed of the 80/20 split of the accuracy measure.
+
+    Returns
+    -------
+    dict
+        ``npmi`` (document co-occurrence NPMI of the top 10, mean over topics), ``c_v``
+        (gensim's C_V of the top 10), ``diversity`` (unique share of the top 25),
+        ``topic_quality`` (npmi x diversity, as in ETM) and, with labels, ``accuracy`` and
+        ``macro_f1`` of logistic regression on log document-topic vectors.
+    """
+    top10 = [list(t[:10]) for t in topics]
+    result: dict[str, Any] = {
+        "npmi": float(np.mean(npmi(top10, reference, top_n=10))),
+        "c_v": float(np.mean(c_v(top10, reference, top_n=10))),
+        "diversity": float(diversity(topics, top_n=25)),
+    }
+    result["topic_quality"] = result["npmi"] * result["diversity"]
+    if labels is not None and doc_topic is not None:
+        scores = doc_topic_accuracy(doc_topic, labels, random_state=random_state)
+        result["accuracy"] = scores["accuracy"]
+        result["macro_f1"] = scores["macro_f1"]
+    return result
