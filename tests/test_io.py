@@ -84,6 +84,8 @@ def test_public_api_is_exactly_all() -> None:
     public = {name for name in dir(neurotopic) if not name.startswith("_")}
     modules = {
         "cli",
+        "compare",
+        "evaluation",
         "corpus",
         "datasets",
         "embeddings",
