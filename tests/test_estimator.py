@@ -137,3 +137,13 @@ def test_unfitted_model_refuses_transform() -> None:
 
     with pytest.raises(NotFittedError):
         NeuralTopicModel().transform(["text"])
+
+
+def test_extensions_sharpen_documents(bbc_small: tuple) -> None:
+    """The labelled extensions run, and the entropy penalty makes ld sharper."""
+    texts = bbc_small[0][:300]
+    plain = NeuralTopicModel(4, random_state=0, **FAST).fit(texts)
+    sharp = NeuralTopicModel(4, random_state=0, entropy_weight=0.2, term_negatives=2, **FAST)
+    sharp.fit(texts)
+    assert sharp.doc_topic_.max(1).mean() > plain.doc_topic_.max(1).mean() + 0.05
+    assert sharp.history_[-1]["heldout_ranking_accuracy"] > 0.6

@@ -178,3 +178,16 @@ def test_term_in_every_document_raises() -> None:
 def test_fewer_than_two_documents_raises() -> None:
     with pytest.raises(NeurotopicError, match="fewer than 2"):
         TripleSampler(sp.csr_matrix(np.array([[1.0, 0.0]])))
+
+
+def test_negative_terms_are_absent_from_the_document_and_favour_frequent_terms(
+    bbc_X: sp.csr_matrix,
+) -> None:
+    sampler = TripleSampler(bbc_X, holdout=0.0, seed=5)
+    docs = np.repeat(np.arange(50), 40)
+    terms = sampler.sample_negative_terms(docs, 3)
+    assert terms.shape == (2000, 3)
+    assert not sampler.index.contains(np.broadcast_to(docs[:, None], terms.shape), terms).any()
+    df = sampler.index.doc_freq
+    # df ** 0.75 sampling: the drawn terms are more frequent than uniform draws would be.
+    assert df[terms].mean() > 1.1 * df.mean()

@@ -133,6 +133,14 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         SparseAdam learning rate of the W1 rows.
     holdout : float, default=0.01
         Share of incidences held out to report ranking accuracy each epoch.
+    entropy_weight : float, default=0.0
+        Extension (not in the paper): weight of the mean entropy of ``ld(d+)`` added
+        to the loss; positive values make document-topic vectors sharper.
+    term_negatives : int, default=0
+        Extension (not in the paper): negative terms per positive pair, drawn by
+        ``df ** 0.75`` among terms absent from d+, with the same hinge
+        ``max(0, margin - ls(g, d+) + ls(g-, d+))``; trains the term axis topics are
+        read along.
     topic_readout : {"data", "embedding"}, default="data"
         How topics are read: "data" (one E-step over the counts, ranked by relevance)
         or "embedding" (the paper's ranking by ``lt``).
@@ -187,6 +195,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         topic_learning_rate: float = 0.05,
         doc_learning_rate: float = 0.05,
         holdout: float = 0.01,
+        entropy_weight: float = 0.0,
+        term_negatives: int = 0,
         topic_readout: str = "data",
         relevance_lambda: float = 0.6,
         transform_steps: int = 20,
@@ -215,6 +225,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.topic_learning_rate = topic_learning_rate
         self.doc_learning_rate = doc_learning_rate
         self.holdout = holdout
+        self.entropy_weight = entropy_weight
+        self.term_negatives = term_negatives
         self.topic_readout = topic_readout
         self.relevance_lambda = relevance_lambda
         self.transform_steps = transform_steps
@@ -368,6 +380,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             margin=self.margin,
             topic_learning_rate=self.topic_learning_rate,
             doc_learning_rate=self.doc_learning_rate,
+            entropy_weight=self.entropy_weight,
+            term_negatives=self.term_negatives,
         )
         history = train(network, sampler, config, progress=self.verbose)
         timings["train"] = time.perf_counter() - t3

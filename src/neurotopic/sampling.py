@@ -133,6 +133,42 @@ class TripleSampler:
         df = self.index.doc_freq[self.index.terms[self.train_ids]].astype(np.float64)
         weights = df ** (term_power - 1.0)
         self._probs = None if term_power == 1.0 else weights / weights.sum()
+        self._term_cdf: np.ndarray | None = None
+
+    def sample_negative_terms(
+        self, docs: np.ndarray, n: int, power: float = 0.75, max_rounds: int = 50
+    ) -> np.ndarray:
+        """Terms drawn by ``df ** power`` among those each document does not contain.
+
+        Parameters
+        ----------
+        docs : ndarray of shape (B,)
+        n : int
+
+        Returns
+        -------
+        ndarray of shape (B, n), int64
+        """
+        if self._term_cdf is None:
+            weights = self.index.doc_freq.astype(np.float64) ** power
+            self._term_cdf = np.cumsum(weights / weights.sum())
+        cdf = self._term_cdf
+        shape = (len(docs), n)
+
+        def draw(size: int) -> np.ndarray:
+            u = self.rng.random(size)
+            return np.minimum(np.searchsorted(cdf, u), len(cdf) - 1).astype(np.int64)
+
+        terms = draw(len(docs) * n).reshape(shape)
+        d = np.broadcast_to(docs[:, None], shape)
+        bad = self.index.contains(d, terms)
+        for _ in range(max_rounds):
+            n_bad = int(bad.sum())
+            if n_bad == 0:
+                break
+            terms[bad] = draw(n_bad)
+            bad[bad] = self.index.contains(d[bad], terms[bad])
+        return terms
 
     @property
     def n_train(self) -> int:

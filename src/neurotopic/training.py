@@ -22,12 +22,36 @@ class TrainConfig:
     margin: float = 0.5
     topic_learning_rate: float = 0.05  # Adam on W2 and its bias
     doc_learning_rate: float = 0.05  # SparseAdam on the rows of W1 in the batch
+    entropy_weight: float = 0.0  # extension: penalise the entropy of ld(d+)
+    term_negatives: int = 0  # extension: negative terms g- per (g, d+)
 
 
 def _tensors(batch: Batch, device: torch.device) -> tuple[torch.Tensor, ...]:
     return tuple(
         torch.from_numpy(a).to(device) for a in (batch.terms, batch.pos_docs, batch.neg_docs)
     )
+
+
+def _term_side_hinge(
+    network: NTMNetwork,
+    sampler: TripleSampler,
+    batch: Batch,
+    pos: torch.Tensor,
+    ls_pos: torch.Tensor,
+    config: TrainConfig,
+) -> torch.Tensor:
+    """Mean of ``max(0, margin - ls(g, d+) + ls(g-, d+))`` over sampled negative terms.
+
+    Not in Cao et al.: it compares *terms* for a fixed document, the axis a topic's
+    term ranking reads (like word2vec's negative words, drawn by ``df ** 0.75``).
+    """
+    neg_terms = sampler.sample_negative_terms(batch.pos_docs, config.term_negatives)
+    g_neg = torch.from_numpy(neg_terms).to(pos.device)  # (B, n_terms_neg)
+    unique, inverse = torch.unique(g_neg, return_inverse=True)
+    lt_neg = network.term_topic(unique)[inverse]  # (B, n, K)
+    ld_pos = network.doc_topic(pos).unsqueeze(1)  # (B, 1, K)
+    ls_neg = (lt_neg * ld_pos).sum(-1)  # (B, n)
+    return ranking_hinge(ls_pos, ls_neg, config.margin).mean()
 
 
 @torch.no_grad()
@@ -111,6 +135,12 @@ def train(
                 ls_pos, ls_neg = network(terms, pos, neg)
                 hinge = ranking_hinge(ls_pos, ls_neg, config.margin)  # (B, n_neg)
                 loss = hinge.mean()
+                if config.term_negatives:
+                    loss = loss + _term_side_hinge(network, sampler, batch, pos, ls_pos, config)
+                if config.entropy_weight:
+                    ld = network.doc_topic(pos)  # (B, K)
+                    entropy = -(ld * torch.log(ld.clamp_min(1e-12))).sum(-1).mean()
+                    loss = loss + config.entropy_weight * entropy
                 dense_opt.zero_grad(set_to_none=True)
                 sparse_opt.zero_grad(set_to_none=True)
                 loss.backward()
