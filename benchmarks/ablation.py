@@ -1,4 +1,4 @@
-"""Ablation of neurotopic's topic-quality levers on BBC News (K=20), over seeds.
+"""Ablation of neurotopic's topic-quality levers on one corpus, over seeds.
 
 For each seed, word2vec is trained once exactly as ``NeuralTopicModel`` trains it by
 default (skip-gram, one thread, epochs scaled to the corpus) and shared by every
@@ -6,7 +6,8 @@ variant, so the rows differ only in the lever named.  Each trained model is read
 at several relevance weights (the readout needs no retraining).  Metrics use the same
 code as ``benchmarks/quality.py`` (:func:`neurotopic.evaluation.evaluate_topics`).
 
-Run: ``.venv/bin/python benchmarks/ablation.py [--seeds 0,1,2] [--lambdas 0.6,0.5,0.4]``
+Run: ``.venv/bin/python benchmarks/ablation.py [--corpus bbc] [--seeds 0,1,2]
+[--lambdas 0.6,0.5,0.4] [--variants NAME;NAME]``  (K: bbc 20, news-articles 50, wordnet 50)
 """
 
 from __future__ import annotations
@@ -20,18 +21,21 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from neurotopic import NeuralTopicModel
-from neurotopic.datasets import load_bbc
+from neurotopic.datasets import load_dataset
 from neurotopic.embeddings import train_word2vec
 from neurotopic.estimator import auto_word2vec_epochs
 from neurotopic.evaluation import evaluate_topics, reference_tokens
 from neurotopic.text import Analyzer, PhraseModel, default_stop_words
 
+CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "paper readout (lt), raw summed vectors": {
+    "paper readout (lt) and raw summed vectors": {
         "topic_readout": "embedding",
         "normalize_vectors": False,
     },
+    "raw summed vectors": {"normalize_vectors": False},
+    "lt readout, unit-length vectors": {"topic_readout": "embedding"},
     "term_power=0.75": {"term_power": 0.75},
     "entropy_weight=0.05": {"entropy_weight": 0.05},
     "term_negatives=5": {"term_negatives": 5},
@@ -43,13 +47,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--lambdas", default="0.6,0.5,0.4")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names")
-    parser.add_argument("--topics", type=int, default=20)
+    parser.add_argument("--variants", default=";".join(VARIANTS), help="names separated by ;")
+    parser.add_argument("--corpus", default="bbc", choices=sorted(CORPORA))
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     lambdas = [float(x) for x in args.lambdas.split(",")]
-    names = [n for n in args.variants.split(",") if n]
-    data = load_bbc()
+    names = [n for n in args.variants.split(";") if n]
+    n_topics = CORPORA[args.corpus]
+    data = load_dataset(args.corpus)
     reference = reference_tokens(data.texts)
     analyzer = Analyzer(default_stop_words(), PhraseModel())
     sentences = [[w for r in analyzer.runs(t) for w in r] for t in data.texts]
@@ -62,11 +67,12 @@ def main() -> None:
         w2v_seconds = time.perf_counter() - start
         for name in names:
             params = VARIANTS[name]
-            model = NeuralTopicModel(args.topics, random_state=seed, vectors=kv, **params)
+            model = NeuralTopicModel(n_topics, random_state=seed, vectors=kv, **params)
             start = time.perf_counter()
             model.fit(data.texts)
             seconds = time.perf_counter() - start + w2v_seconds
-            readout_lambdas = [1.0] if params.get("topic_readout") == "embedding" else lambdas
+            lt_readout = params.get("topic_readout") == "embedding"
+            readout_lambdas = [1.0] if lt_readout else lambdas
             for lam in readout_lambdas:
                 model.relevance_lambda = lam
                 r = evaluate_topics(
@@ -77,7 +83,7 @@ def main() -> None:
                 results.setdefault((name, lam), []).append(r)
                 print(json.dumps({"seed": seed, "variant": name, "lambda": lam, **r}), flush=True)
     print()
-    print(f"BBC News, K={args.topics}, seeds {args.seeds}: mean ± std")
+    print(f"{args.corpus}, K={n_topics}, seeds {args.seeds}: mean ± std")
     print("| variant | relevance lambda | NPMI | diversity | accuracy | held-out ranking | fit s |")
     print("|---|---|---|---|---|---|---|")
     for (name, lam), rows in results.items():
@@ -86,7 +92,8 @@ def main() -> None:
             values = np.array([r[key] for r in rows])
             return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}"
 
-        lam_text = "lt ranking" if name.startswith("paper") else f"{lam:g}"
+        lt_readout = VARIANTS[name].get("topic_readout") == "embedding"
+        lam_text = "lt ranking" if lt_readout else f"{lam:g}"
         seconds = np.mean([r["seconds"] for r in rows])
         print(
             f"| {name} | {lam_text} | {cell('npmi')} | {cell('diversity')} | "

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from neurotopic import NeuralTopicModel, NeurotopicError
+from neurotopic.vocabulary import Vocabulary
 
 from .conftest import FAST
 
@@ -40,7 +41,10 @@ def test_fit_learns_and_does_not_collapse(fitted: NeuralTopicModel) -> None:
 def test_fitted_attributes(fitted: NeuralTopicModel) -> None:
     n_terms = len(fitted.vocabulary_)
     assert fitted.components_.shape == (5, n_terms)
-    assert np.allclose(fitted.components_.sum(axis=1), 1.0)  # data readout: distributions
+    if fitted.topic_readout == "data":  # distributions over terms
+        assert np.allclose(fitted.components_.sum(axis=1), 1.0)
+    else:  # lt, the paper's p(term | topic) scores
+        np.testing.assert_allclose(fitted.components_, fitted.term_topic_.T)
     assert fitted.term_topic_.shape == (n_terms, 5)
     names = fitted.get_feature_names_out()
     assert all(fitted.vocabulary_[t] == i for i, t in enumerate(names))
@@ -147,3 +151,23 @@ def test_extensions_sharpen_documents(bbc_small: tuple) -> None:
     sharp.fit(texts)
     assert sharp.doc_topic_.max(1).mean() > plain.doc_topic_.max(1).mean() + 0.05
     assert sharp.history_[-1]["heldout_ranking_accuracy"] > 0.6
+
+
+def test_both_readouts_rank_terms_from_the_same_weights(fitted: NeuralTopicModel) -> None:
+    other = "embedding" if fitted.topic_readout == "data" else "data"
+    twin = clone(fitted).set_params(topic_readout=other)
+    twin._set_fitted(
+        vocab=Vocabulary(fitted.terms_, fitted.term_doc_freq_, fitted.X_train_.shape[0]),
+        analyzer=fitted.analyzer_,
+        term_vectors=fitted.term_vectors_,
+        topic_weight=fitted.topic_weight_,
+        topic_bias=fitted.topic_bias_,
+        doc_logits=fitted.doc_logits_,
+        X=fitted.X_train_,
+        seed=fitted.random_seed_,
+        history=fitted.history_,
+    )
+    np.testing.assert_array_equal(twin.doc_topic_, fitted.doc_topic_)
+    assert twin.topics(10) != fitted.topics(10)
+    data_model = twin if other == "data" else fitted
+    assert np.allclose(data_model.components_.sum(axis=1), 1.0)

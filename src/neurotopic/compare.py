@@ -38,8 +38,7 @@ import numpy as np
 from .errors import NeurotopicError
 from .estimator import NeuralTopicModel, resolve_device
 from .evaluation import evaluate_topics, reference_tokens
-from .text import Analyzer, PhraseModel, default_stop_words, learn_phrases
-from .vocabulary import Vocabulary, build_vocabulary
+from .vocabulary import Vocabulary, analyse_corpus
 
 __all__ = [
     "ComparisonRow",
@@ -127,19 +126,6 @@ def _resolve_models(models: Sequence[str]) -> list[str]:
     return resolved
 
 
-def _stop_word_set(stop_words: str | Sequence[str] | None) -> frozenset[str]:
-    """The stop-word set that :class:`~neurotopic.NeuralTopicModel` uses for ``stop_words``."""
-    if stop_words is None:
-        return frozenset()
-    if isinstance(stop_words, str):
-        if stop_words != "english":
-            raise NeurotopicError(
-                f"stop_words must be 'english', a list of words or None, got {stop_words!r}"
-            )
-        return default_stop_words()
-    return frozenset(w.lower() for w in stop_words)
-
-
 def prepare_terms(
     texts: Sequence[str],
     *,
@@ -171,15 +157,16 @@ def prepare_terms(
     vocabulary : Vocabulary
         The kept terms with their document frequencies.
     """
-    analyzer = Analyzer(
-        stop_words=_stop_word_set(stop_words), phrases=PhraseModel(max_ngram=max_ngram)
+    corpus = analyse_corpus(
+        texts,
+        stop_words=stop_words,
+        max_ngram=max_ngram,
+        min_df=min_df,
+        max_df=max_df,
+        max_terms=max_terms,
     )
-    doc_runs = [analyzer.runs(t) for t in texts]
-    analyzer.phrases = learn_phrases(doc_runs, max_ngram=max_ngram)
-    doc_terms = [[t for r in runs for t in r] for runs in analyzer.phrases.apply_docs(doc_runs)]
-    vocab = build_vocabulary(doc_terms, min_df=min_df, max_df=max_df, max_terms=max_terms)
-    index = vocab.index
-    return [[t for t in doc if t in index] for doc in doc_terms], vocab
+    index = corpus.vocabulary.index
+    return [[t for t in doc if t in index] for doc in corpus.doc_terms], corpus.vocabulary
 
 
 def _uniform_rows(theta: np.ndarray, empty: list[int]) -> None:

@@ -27,9 +27,9 @@ from .model import NTMNetwork
 from .pretrain import initial_doc_logits, pretrain_topic_weights
 from .readout import data_topic_term, relevance, top_term_ids
 from .sampling import IncidenceIndex, TripleSampler
-from .text import Analyzer, PhraseModel, default_stop_words, learn_phrases
+from .text import Analyzer, PhraseModel
 from .training import TrainConfig, train
-from .vocabulary import Vocabulary, build_vocabulary
+from .vocabulary import Vocabulary, analyse_corpus
 
 logger = logging.getLogger("neurotopic")
 
@@ -252,18 +252,6 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         if not 0.0 <= self.holdout < 0.5:
             raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
 
-    def _stop_word_set(self) -> frozenset[str]:
-        if self.stop_words is None:
-            return frozenset()
-        if isinstance(self.stop_words, str):
-            if self.stop_words != "english":
-                raise NeurotopicError(
-                    "stop_words must be 'english', a list of words or None, "
-                    f"got {self.stop_words!r}"
-                )
-            return default_stop_words()
-        return frozenset(w.lower() for w in self.stop_words)
-
     def _log(self, message: str) -> None:
         if self.verbose:
             logger.info(message)
@@ -306,13 +294,19 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         t0 = time.perf_counter()
 
         # 1. text -> terms
-        stop = self._stop_word_set()
-        analyzer = Analyzer(stop_words=stop, phrases=PhraseModel(max_ngram=self.max_ngram))
-        doc_runs = [analyzer.runs(d) for d in docs]
-        analyzer.phrases = learn_phrases(doc_runs, max_ngram=self.max_ngram)
-        doc_terms = [[t for r in runs for t in r] for runs in analyzer.phrases.apply_docs(doc_runs)]
-        vocab = build_vocabulary(
-            doc_terms, min_df=self.min_df, max_df=self.max_df, max_terms=self.max_terms
+        corpus = analyse_corpus(
+            docs,
+            stop_words=self.stop_words,
+            max_ngram=self.max_ngram,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_terms=self.max_terms,
+        )
+        analyzer, doc_runs, doc_terms, vocab = (
+            corpus.analyzer,
+            corpus.doc_runs,
+            corpus.doc_terms,
+            corpus.vocabulary,
         )
         timings["text"] = time.perf_counter() - t0
         self._log(f"{len(docs)} documents, {len(vocab)} terms ({timings['text']:.1f}s)")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .errors import NeurotopicError
+
 # A token: a letter, then letters, digits or inner hyphens.  Apostrophes split tokens,
 # so contractions and possessives leave short stubs ("don", "t", "s") that the
 # stop-word list and the minimum length remove.
@@ -55,6 +57,23 @@ def default_stop_words() -> frozenset[str]:
         "mrs",
         "ms",
     }
+
+
+def resolve_stop_words(stop_words: str | Sequence[str] | None) -> frozenset[str]:
+    """The stop-word set for a ``stop_words`` parameter.
+
+    ``"english"`` gives :func:`default_stop_words`, a sequence its lower-cased words,
+    None no stop words.
+    """
+    if stop_words is None:
+        return frozenset()
+    if isinstance(stop_words, str):
+        if stop_words != "english":
+            raise NeurotopicError(
+                f"stop_words must be 'english', a list of words or None, got {stop_words!r}"
+            )
+        return default_stop_words()
+    return frozenset(w.lower() for w in stop_words)
 
 
 def tokenize(text: str) -> list[str]:

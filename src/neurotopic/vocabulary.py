@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import NeurotopicError
+from .text import Analyzer, PhraseModel, Run, learn_phrases, resolve_stop_words
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,35 @@ def build_vocabulary(
     terms = [t for t, _ in kept]
     freq = np.array([c for _, c in kept], dtype=np.int64)
     return Vocabulary(terms, freq, len(docs))
+
+
+@dataclass(frozen=True)
+class CorpusTerms:
+    """A corpus turned into terms: the analyzer, each document's runs and terms."""
+
+    analyzer: Analyzer
+    doc_runs: list[list[Run]]  # content-word runs, before phrase merging
+    doc_terms: list[list[str]]  # terms in order (phrases merged), before filtering
+    vocabulary: Vocabulary
+
+
+def analyse_corpus(
+    texts: Sequence[str],
+    *,
+    stop_words: str | Sequence[str] | None = "english",
+    max_ngram: int = 3,
+    min_df: int = 5,
+    max_df: float = 0.5,
+    max_terms: int | None = 30_000,
+) -> CorpusTerms:
+    """Tokenise, learn phrases and build the vocabulary: the text stage of every model.
+
+    neurotopic and the LDA models of :mod:`neurotopic.compare` share this function, so
+    they see the same terms.
+    """
+    analyzer = Analyzer(resolve_stop_words(stop_words), PhraseModel(max_ngram=max_ngram))
+    doc_runs = [analyzer.runs(t) for t in texts]
+    analyzer.phrases = learn_phrases(doc_runs, max_ngram=max_ngram)
+    doc_terms = [[t for r in runs for t in r] for runs in analyzer.phrases.apply_docs(doc_runs)]
+    vocab = build_vocabulary(doc_terms, min_df=min_df, max_df=max_df, max_terms=max_terms)
+    return CorpusTerms(analyzer, doc_runs, doc_terms, vocab)
