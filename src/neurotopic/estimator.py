@@ -144,7 +144,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     topic_readout : {"data", "embedding"}, default="data"
         How topics are read: "data" (one E-step over the counts, ranked by relevance)
         or "embedding" (the paper's ranking by ``lt``).
-    relevance_lambda : float, default=0.6
+    relevance_lambda : float, default=0.5
         Relevance weight of the "data" readout (1: by probability only).
     transform_steps : int, default=20
         Fold-in steps for new documents in :meth:`transform`.
@@ -198,7 +198,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         entropy_weight: float = 0.0,
         term_negatives: int = 0,
         topic_readout: str = "data",
-        relevance_lambda: float = 0.6,
+        relevance_lambda: float = 0.5,
         transform_steps: int = 20,
         device: str = "auto",
         n_jobs: int = 1,
