@@ -72,14 +72,16 @@ def test_topics_match_bbc_classes(fitted: NeuralTopicModel, bbc_small: tuple) ->
     assert purity > 0.6
 
 
-def test_same_seed_same_topics(bbc_small: tuple) -> None:
-    texts = bbc_small[0][:300]
-    a = NeuralTopicModel(4, random_state=3, **FAST).fit(texts)
-    b = NeuralTopicModel(4, random_state=3, **FAST).fit(texts)
+def test_same_seed_same_topics(bbc: object) -> None:
+    """Bit-for-bit reproducible on the whole of BBC News (parallel sums would differ)."""
+    texts = bbc.texts  # type: ignore[attr-defined]
+    quick = {**FAST, "epochs": 3, "word2vec_epochs": 3}
+    a = NeuralTopicModel(6, random_state=3, **quick).fit(texts)
+    b = NeuralTopicModel(6, random_state=3, **quick).fit(texts)
     assert a.topics() == b.topics()
-    np.testing.assert_allclose(a.doc_topic_, b.doc_topic_, atol=1e-6)
-    c = NeuralTopicModel(4, random_state=4, **FAST).fit(texts)
-    assert not np.allclose(a.doc_topic_, c.doc_topic_, atol=1e-3)
+    np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+    c = NeuralTopicModel(6, random_state=4, **quick).fit(texts[:300])
+    assert c.topics() != a.topics()
 
 
 def test_transform_is_deterministic_and_close_to_fit(

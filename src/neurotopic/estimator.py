@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,21 @@ def _check_texts(texts: Any, what: str = "texts") -> list[str]:
     if not docs:
         raise NeurotopicError(f"{what} is empty; pass at least 2 documents")
     return docs
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run torch's CPU operations on ``n`` threads, restoring the previous count after.
+
+    Parallel reductions in torch's sparse and scatter kernels may sum in a different
+    order from run to run; one thread makes a fit bit-for-bit reproducible.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def auto_word2vec_epochs(n_tokens: int, target: float = 8e6) -> int:
@@ -151,7 +167,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
     n_jobs : int, default=1
-        Threads of word2vec training; more is faster but not reproducible.
+        Threads of word2vec training and of torch on the CPU; more can be faster but
+        is not reproducible (parallel sums change order between runs).
     random_state : int, RandomState or None, default=None
         Seed of every random draw; an int gives the same topics on every CPU run.
     verbose : bool, default=False
@@ -346,6 +363,21 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         timings["vectors"] = time.perf_counter() - t1
         X = vocab.doc_term_matrix(doc_terms)
 
+        with torch_threads(self.n_jobs):
+            self._pretrain_and_train(vocab, analyzer, le, X, seed, device, timings)
+        timings["total"] = time.perf_counter() - t0
+        self.fit_seconds_ = timings
+
+    def _pretrain_and_train(
+        self,
+        vocab: Vocabulary,
+        analyzer: Analyzer,
+        le: np.ndarray,
+        X: sp.csr_matrix,
+        seed: int,
+        device: torch.device,
+        timings: dict[str, float],
+    ) -> None:
         # 3. pre-training
         t2 = time.perf_counter()
         W2, b2 = pretrain_topic_weights(le, self.n_topics, steps=self.pretrain_steps, seed=seed)
@@ -391,8 +423,6 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             seed=seed,
             history=history,
         )
-        timings["total"] = time.perf_counter() - t0
-        self.fit_seconds_ = timings
 
     def _set_fitted(
         self,
@@ -454,17 +484,18 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         init = initial_doc_logits(
             X, self.term_topic_, temperature=self.init_temperature, reference=self.X_train_
         )
-        logits = fold_in(
-            X,
-            self.term_topic_,
-            self.doc_topic_,
-            index,
-            n_negatives=self.n_negatives,
-            steps=self.transform_steps,
-            margin=self.margin,
-            seed=self.random_seed_,
-            init_logits=init,
-        )
+        with torch_threads(self.n_jobs):
+            logits = fold_in(
+                X,
+                self.term_topic_,
+                self.doc_topic_,
+                index,
+                n_negatives=self.n_negatives,
+                steps=self.transform_steps,
+                margin=self.margin,
+                seed=self.random_seed_,
+                init_logits=init,
+            )
         return _softmax(logits)
 
     def doc_term_matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
