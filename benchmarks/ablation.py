@@ -1,8 +1,8 @@
 """Ablation of neurotopic's topic-quality levers on one corpus, over seeds.
 
-For each seed, word2vec is trained once exactly as ``NeuralTopicModel`` trains it by
-default (skip-gram, one thread, epochs scaled to the corpus) and shared by every
-variant, so the rows differ only in the lever named.  Each trained model is read out
+For each seed, the word vectors (PPMI-SVD by default, skip-gram word2vec for the
+variants that name it) are trained once exactly as ``NeuralTopicModel`` trains them and
+shared by every variant, so the rows differ only in the lever named.  Each trained model is read out
 at several relevance weights (the readout needs no retraining).  Metrics use the same
 code as ``benchmarks/quality.py`` (:func:`neurotopic.evaluation.evaluate_topics`).
 
@@ -18,11 +18,12 @@ import time
 from typing import Any
 
 import numpy as np
+from gensim.models import KeyedVectors
 from sklearn.utils import check_random_state
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.embeddings import train_word2vec
+from neurotopic.embeddings import train_ppmi, train_word2vec
 from neurotopic.estimator import auto_word2vec_epochs
 from neurotopic.evaluation import evaluate_topics, reference_tokens
 from neurotopic.text import Analyzer, PhraseModel, default_stop_words
@@ -30,6 +31,10 @@ from neurotopic.text import Analyzer, PhraseModel, default_stop_words
 CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
+    "word2vec vectors": {"vectors": "word2vec"},
+    "word2vec vectors, 10 epochs": {"vectors": "word2vec", "epochs": 10},
+    "epochs=10": {"epochs": 10},
+    "epochs=10, batch_size=8192": {"epochs": 10, "batch_size": 8192},
     "paper readout (lt) and raw summed vectors": {
         "topic_readout": "embedding",
         "normalize_vectors": False,
@@ -61,12 +66,19 @@ def main() -> None:
     epochs = auto_word2vec_epochs(sum(map(len, sentences)))
     results: dict[tuple[str, float], list[dict[str, float]]] = {}
     for seed in seeds:
-        w2v_seed = int(check_random_state(seed).randint(0, 2**31 - 1))  # as the estimator
-        start = time.perf_counter()
-        kv = train_word2vec(sentences, epochs=epochs, seed=w2v_seed, workers=1)
-        w2v_seconds = time.perf_counter() - start
+        vec_seed = int(check_random_state(seed).randint(0, 2**31 - 1))  # as the estimator
+        cache: dict[str, tuple[KeyedVectors, float]] = {}
         for name in names:
-            params = VARIANTS[name]
+            params = dict(VARIANTS[name])
+            method = params.pop("vectors", "ppmi")
+            if method not in cache:
+                start = time.perf_counter()
+                if method == "word2vec":
+                    kv = train_word2vec(sentences, epochs=epochs, seed=vec_seed, workers=1)
+                else:
+                    kv = train_ppmi(sentences, seed=vec_seed)
+                cache[method] = (kv, time.perf_counter() - start)
+            kv, w2v_seconds = cache[method]
             model = NeuralTopicModel(n_topics, random_state=seed, vectors=kv, **params)
             start = time.perf_counter()
             model.fit(data.texts)

@@ -10,7 +10,13 @@ import pytest
 from gensim.models import KeyedVectors
 
 from neurotopic.datasets import load_bbc
-from neurotopic.embeddings import load_vectors, term_vectors, train_word2vec
+from neurotopic.embeddings import (
+    load_vectors,
+    term_vectors,
+    train_ppmi,
+    train_word2vec,
+    window_cooccurrence,
+)
 from neurotopic.errors import NeurotopicError
 from neurotopic.text import content_runs, default_stop_words, tokenize
 
@@ -154,3 +160,42 @@ def test_train_word2vec_respects_min_count(bbc_sentences: list[list[str]]) -> No
             counts[w] = counts.get(w, 0) + 1
     kv = train_word2vec(bbc_sentences, vector_size=8, epochs=1, min_count=3, seed=0)
     assert set(kv.index_to_key) == {w for w, c in counts.items() if c >= 3}
+
+
+@pytest.fixture(scope="module")
+def bbc_all_sentences() -> list[list[str]]:
+    stop = default_stop_words()
+    return [[w for r in content_runs(tokenize(t), stop) for w in r] for t in load_bbc().texts]
+
+
+def test_train_ppmi_puts_related_words_together(bbc_all_sentences: list[list[str]]) -> None:
+    kv = train_ppmi(bbc_all_sentences, vector_size=50, seed=0)
+    assert kv.vectors.shape[1] == 50
+    assert "movie" in [w for w, _ in kv.most_similar("film", topn=10)]
+    assert "growth" in [w for w, _ in kv.most_similar("economy", topn=10)]
+    # an unrelated pair is further apart than a related one
+    assert kv.similarity("film", "movie") > kv.similarity("film", "economy") + 0.3
+
+
+def test_train_ppmi_is_reproducible_and_seeded(bbc_sentences: list[list[str]]) -> None:
+    a = train_ppmi(bbc_sentences, vector_size=20, seed=3)
+    b = train_ppmi(bbc_sentences, vector_size=20, seed=3)
+    assert a.index_to_key == b.index_to_key
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+
+
+def test_window_cooccurrence_counts_offsets_and_never_crosses_documents() -> None:
+    index = {"alpha": 0, "beta": 1, "gamma": 2, "delta": 3}
+    docs = [["alpha", "beta", "oov", "gamma"], ["delta", "alpha"]]
+    c = window_cooccurrence(docs, index, window=2).toarray()
+    np.testing.assert_allclose(c, c.T)
+    assert c[0, 1] == 1.0  # offset 1 (the unknown word is dropped first)
+    assert c[0, 2] == 0.5  # offset 2 counts (2 - 2 + 1) / 2
+    assert c[0, 3] == 1.0  # delta-alpha in the second document only
+    assert c[2, 3] == 0.0  # gamma ends document 1, delta starts document 2
+
+
+def test_train_ppmi_respects_min_count_and_handles_empty_input() -> None:
+    kv = train_ppmi([["rare", "common", "common"], ["common"]], vector_size=4, min_count=2)
+    assert kv.index_to_key == ["common"]
+    assert len(train_ppmi([[], []], vector_size=4).index_to_key) == 0

@@ -46,8 +46,10 @@ def incidences(X: sp.csr_matrix) -> set[tuple[int, int]]:
 # ----------------------------------------------------------- IncidenceIndex
 
 
-def test_contains_matches_the_matrix_for_every_pair() -> None:
-    index = IncidenceIndex(SMALL)
+@pytest.mark.parametrize("max_bitmap_bytes", [2**28, 0])  # bitmap, then sorted keys
+def test_contains_matches_the_matrix_for_every_pair(max_bitmap_bytes: int) -> None:
+    index = IncidenceIndex(SMALL, max_bitmap_bytes=max_bitmap_bytes)
+    assert (index.bitmap is not None) == (max_bitmap_bytes > 0)
     docs, terms = np.meshgrid(np.arange(6), np.arange(4), indexing="ij")
     assert np.array_equal(index.contains(docs, terms), DENSE > 0)
     assert np.all(np.diff(index.keys) > 0)

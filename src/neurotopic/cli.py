@@ -60,9 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", required=True, metavar="DIR", help="model directory to create")
     fit.add_argument(
         "--vectors",
+        default="ppmi",
         metavar="FILE",
-        help="pre-trained word vectors (word2vec .bin/.txt, GloVe .txt, gensim .kv); "
-        "default: train word2vec on the corpus",
+        help="word vectors: 'ppmi' (PPMI-SVD trained on the corpus, the default), 'word2vec' "
+        "(skip-gram trained on the corpus) or a pre-trained file "
+        "(word2vec .bin/.txt, GloVe .txt, gensim .kv)",
     )
     fit.add_argument(
         "--epochs", type=int, default=20, metavar="N", help="fine-tuning epochs (default: 20)"
@@ -205,7 +207,7 @@ def _fit_and_save(
 
 def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "vectors": getattr(args, "vectors", None),
+        "vectors": getattr(args, "vectors", None) or "ppmi",
         "min_df": getattr(args, "min_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),
@@ -305,7 +307,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from .datasets import load_bbc
 
     data = load_bbc()
-    args.vectors = None
+    args.vectors = "ppmi"
     model = _fit_and_save(data.texts, args, Path(args.out), force=True)
     _print_topics(model, 10)
     labels = np.asarray(data.labels)

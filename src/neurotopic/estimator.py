@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import io
 from ._version import __version__
-from .embeddings import load_vectors, term_vectors, train_word2vec
+from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
 from .inference import fold_in
 from .model import NTMNetwork
@@ -118,15 +118,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Vocabulary cap (most frequent terms by document frequency).
     stop_words : "english", sequence of str or None, default="english"
         Words removed before phrase detection.
-    vectors : str, path, KeyedVectors or None, default=None
-        Pre-trained word vectors (word2vec binary/text, GloVe text, gensim
-        KeyedVectors); None trains word2vec (skip-gram) on the corpus.
+    vectors : "ppmi", "word2vec", path or KeyedVectors, default="ppmi"
+        Word vectors. "ppmi": trained on the corpus as the truncated SVD of its
+        window co-occurrence PPMI matrix (fast and deterministic; see
+        :func:`neurotopic.embeddings.train_ppmi`); "word2vec": skip-gram trained on the
+        corpus with gensim; otherwise a pre-trained file (word2vec binary/text, GloVe
+        text, gensim KeyedVectors) or a :class:`gensim.models.KeyedVectors`.
     vector_size : int, default=100
-        Dimension of the word2vec vectors trained when ``vectors`` is None.
+        Dimension of the vectors trained on the corpus ("ppmi" or "word2vec").
     word2vec_epochs : int or None, default=None
-        Epochs of that word2vec training; None scales them to the corpus so that
-        about 8 million tokens are seen (between 5 and 40 epochs): topics are only as
-        good as the vectors, and small corpora need more passes.
+        Epochs of the "word2vec" training; None scales them to the corpus so that
+        about 8 million tokens are seen (between 5 and 40 epochs).
     normalize_vectors : bool, default=True
         Scale each term vector ``le`` to unit length (False: the paper's raw sum).
     pretrain_steps : int, default=300
@@ -198,7 +200,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         max_df: float = 0.5,
         max_terms: int | None = 30_000,
         stop_words: str | Sequence[str] | None = "english",
-        vectors: str | os.PathLike[str] | KeyedVectors | None = None,
+        vectors: str | os.PathLike[str] | KeyedVectors = "ppmi",
         vector_size: int = 100,
         word2vec_epochs: int | None = None,
         normalize_vectors: bool = True,
@@ -330,7 +332,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
 
         # 2. word vectors -> term vectors (fixed)
         t1 = time.perf_counter()
-        if self.vectors is None:
+        if isinstance(self.vectors, str) and self.vectors == "ppmi":
+            sentences = [[w for r in runs for w in r] for runs in doc_runs]
+            self._log("training PPMI-SVD word vectors")
+            kv = train_ppmi(sentences, vector_size=self.vector_size, seed=seed)
+        elif isinstance(self.vectors, str) and self.vectors == "word2vec":
             sentences = [[w for r in runs for w in r] for runs in doc_runs]
             w2v_epochs = self.word2vec_epochs or auto_word2vec_epochs(sum(map(len, sentences)))
             self._log(f"training word2vec ({w2v_epochs} epochs)")
@@ -343,6 +349,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             )
         elif isinstance(self.vectors, KeyedVectors):
             kv = self.vectors
+        elif self.vectors is None:
+            raise NeurotopicError(
+                "vectors is None (a saved model does not keep in-memory vectors); pass "
+                "'ppmi', 'word2vec', a word-vector file or gensim KeyedVectors"
+            )
         else:
             kv = load_vectors(self.vectors)
         le, found = term_vectors(vocab.terms, kv, normalize=self.normalize_vectors)

@@ -6,7 +6,7 @@ drawn in proportion to their document frequency ("per occurrence"), as Cao et al
 iterate over the corpus; ``term_power < 1`` flattens that towards rare terms
 (``df ** term_power``, like word2vec's 0.75).  Each positive gets ``n_negatives``
 documents drawn uniformly among those that do not contain g (rejection sampling
-against the sorted incidence keys).
+against a bitmap of the incidences, or their sorted keys when the bitmap is too big).
 """
 
 from __future__ import annotations
@@ -30,15 +30,21 @@ class Batch:
 
 
 class IncidenceIndex:
-    """Sorted ``doc * n_terms + term`` keys for O(log nnz) membership tests.
+    """Which documents contain which terms, with fast vectorised membership tests.
+
+    Membership is a bit lookup in a packed ``n_docs x n_terms`` bitmap when that fits
+    in ``max_bitmap_bytes`` (O(1) per test), else a binary search in the sorted
+    ``doc * n_terms + term`` keys (O(log nnz)).
 
     Parameters
     ----------
     X : scipy.sparse matrix of shape (n_docs, n_terms)
         Document-term matrix; any non-zero is an incidence.
+    max_bitmap_bytes : int
+        Largest bitmap to build (default 256 MiB).
     """
 
-    def __init__(self, X: sp.csr_matrix) -> None:
+    def __init__(self, X: sp.csr_matrix, max_bitmap_bytes: int = 2**28) -> None:
         X = sp.csr_matrix(X)
         X.sum_duplicates()
         X.eliminate_zeros()
@@ -47,10 +53,18 @@ class IncidenceIndex:
         self.terms = X.indices.astype(np.int64)  # (nnz,)
         self.keys = self.docs * self.n_terms + self.terms  # sorted: CSR is row-major
         self.doc_freq = np.bincount(self.terms, minlength=self.n_terms)  # (V,)
+        n_bits = self.n_docs * self.n_terms
+        self.bitmap: np.ndarray | None = None
+        if n_bits <= 8 * max_bitmap_bytes:
+            bits = np.zeros((n_bits + 7) // 8, dtype=np.uint8)
+            np.bitwise_or.at(bits, self.keys >> 3, (1 << (self.keys & 7)).astype(np.uint8))
+            self.bitmap = bits
 
     def contains(self, docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
         """Whether each ``docs[i]`` contains ``terms[i]`` (broadcasting shapes)."""
         keys = docs * self.n_terms + terms
+        if self.bitmap is not None:
+            return np.asarray((self.bitmap[keys >> 3] >> (keys & 7)) & 1, dtype=bool)
         pos = np.searchsorted(self.keys, keys)
         pos = np.minimum(pos, len(self.keys) - 1)
         return np.asarray(self.keys[pos] == keys)

@@ -10,6 +10,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .model import NTMNetwork, ranking_hinge
+from .optim import RowAdam
 from .sampling import Batch, TripleSampler
 
 
@@ -36,7 +37,7 @@ def _term_side_hinge(
     network: NTMNetwork,
     sampler: TripleSampler,
     batch: Batch,
-    pos: torch.Tensor,
+    ld_pos: torch.Tensor,
     ls_pos: torch.Tensor,
     config: TrainConfig,
 ) -> torch.Tensor:
@@ -46,12 +47,58 @@ def _term_side_hinge(
     term ranking reads (like word2vec's negative words, drawn by ``df ** 0.75``).
     """
     neg_terms = sampler.sample_negative_terms(batch.pos_docs, config.term_negatives)
-    g_neg = torch.from_numpy(neg_terms).to(pos.device)  # (B, n_terms_neg)
+    g_neg = torch.from_numpy(neg_terms).to(ld_pos.device)  # (B, n_terms_neg)
     unique, inverse = torch.unique(g_neg, return_inverse=True)
     lt_neg = network.term_topic(unique)[inverse]  # (B, n, K)
-    ld_pos = network.doc_topic(pos).unsqueeze(1)  # (B, 1, K)
-    ls_neg = (lt_neg * ld_pos).sum(-1)  # (B, n)
+    ls_neg = (lt_neg * ld_pos.unsqueeze(1)).sum(-1)  # (B, n)
     return ranking_hinge(ls_pos, ls_neg, config.margin).mean()
+
+
+@dataclass
+class StepScores:
+    """Scores of one batch, computed on the batch's distinct W1 rows."""
+
+    rows: torch.Tensor  # (U,) distinct document ids of the batch
+    logits: torch.Tensor  # (U, K) leaf copy of W1[rows]; its .grad feeds RowAdam
+    ld_pos: torch.Tensor  # (B, K)
+    ls_pos: torch.Tensor  # (B,)
+    ls_neg: torch.Tensor  # (B, n_neg)
+
+
+def distinct(ids: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sorted distinct values of ``ids`` (all in ``[0, size)``) and each id's position.
+
+    Equivalent to ``torch.unique(ids, return_inverse=True)`` but O(size + len(ids))
+    with no sort, which is faster for a batch of thousands of ids.
+    """
+    mark = torch.zeros(size, dtype=torch.bool, device=ids.device)
+    mark[ids] = True
+    values = mark.nonzero().squeeze(1)
+    position = torch.empty(size, dtype=torch.long, device=ids.device)
+    position[values] = torch.arange(len(values), device=ids.device)
+    return values, position[ids]
+
+
+def batch_scores(
+    network: NTMNetwork, terms: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor
+) -> StepScores:
+    """``ls(g, d+)`` and ``ls(g, d-)`` with one softmax per distinct document.
+
+    The W1 rows of the batch's distinct documents are copied into a leaf tensor, so
+    the backward pass yields their dense ``(U, K)`` gradient directly.
+    """
+    n_pos = len(pos)
+    docs = torch.cat([pos, neg.reshape(-1)])
+    rows, inverse = distinct(docs, network.doc_logits.num_embeddings)
+    logits = network.doc_logits.weight.detach()[rows].requires_grad_()  # (U, K)
+    ld = torch.softmax(logits, dim=-1)  # (U, K)
+    ld_pos = ld[inverse[:n_pos]]  # (B, K)
+    ld_neg = ld[inverse[n_pos:]].view(*neg.shape, -1)  # (B, n_neg, K)
+    unique_terms, term_inverse = distinct(terms, network.term_vectors.shape[0])
+    lt = network.term_topic(unique_terms)[term_inverse]  # (B, K)
+    ls_pos = (lt * ld_pos).sum(-1)
+    ls_neg = (lt.unsqueeze(1) * ld_neg).sum(-1)
+    return StepScores(rows, logits, ld_pos, ls_pos, ls_neg)
 
 
 @torch.no_grad()
@@ -100,11 +147,9 @@ def train(
     dense_opt = torch.optim.Adam(
         [network.topic_weight, network.topic_bias], lr=config.topic_learning_rate
     )
-    # SparseAdam: each W1 row in the batch gets a normalised step; rows not in the
-    # batch are untouched (no decay on the whole matrix).
-    sparse_opt = torch.optim.SparseAdam(
-        list(network.doc_logits.parameters()), lr=config.doc_learning_rate
-    )
+    # Adam per W1 row (SparseAdam's step): each row in the batch gets a normalised
+    # step; rows not in the batch are untouched (no decay on the whole matrix).
+    row_opt = RowAdam(network.doc_logits.weight.data, lr=config.doc_learning_rate)
     held = evaluate_triples(network, sampler.holdout_batch, config.margin)
     history: list[dict[str, Any]] = [
         {
@@ -132,20 +177,23 @@ def train(
             loss_sum, correct, count, n_triples = 0.0, 0.0, 0, 0
             for batch in sampler.epoch(config.batch_size):
                 terms, pos, neg = _tensors(batch, device)
-                ls_pos, ls_neg = network(terms, pos, neg)
+                scores = batch_scores(network, terms, pos, neg)
+                ls_pos, ls_neg = scores.ls_pos, scores.ls_neg
                 hinge = ranking_hinge(ls_pos, ls_neg, config.margin)  # (B, n_neg)
                 loss = hinge.mean()
                 if config.term_negatives:
-                    loss = loss + _term_side_hinge(network, sampler, batch, pos, ls_pos, config)
+                    loss = loss + _term_side_hinge(
+                        network, sampler, batch, scores.ld_pos, ls_pos, config
+                    )
                 if config.entropy_weight:
-                    ld = network.doc_topic(pos)  # (B, K)
+                    ld = scores.ld_pos  # (B, K)
                     entropy = -(ld * torch.log(ld.clamp_min(1e-12))).sum(-1).mean()
                     loss = loss + config.entropy_weight * entropy
                 dense_opt.zero_grad(set_to_none=True)
-                sparse_opt.zero_grad(set_to_none=True)
                 loss.backward()
                 dense_opt.step()
-                sparse_opt.step()
+                assert scores.logits.grad is not None
+                row_opt.step(scores.rows, scores.logits.grad)
                 with torch.no_grad():
                     loss_sum += float(hinge.sum())
                     diff = ls_pos.unsqueeze(-1) - ls_neg

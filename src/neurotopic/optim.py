@@ -1,0 +1,91 @@
+"""Adam on the rows of W1 that a step touches (the update of ``torch.optim.SparseAdam``).
+
+The gradient of the document logits W1 is non-zero only on the rows of the documents
+in a batch.  Computing it directly on those rows (a dense ``(U, K)`` block for ``U``
+distinct documents) and updating their Adam moments in place gives exactly
+SparseAdam's step without building and coalescing a sparse gradient, which was the
+largest single cost of a training step.  Rows not in the batch are untouched: no decay
+or momentum reaches them (the cause of the seed implementation's collapse, see
+``docs/model.md``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+class RowAdam:
+    """Adam with per-row moments, stepping only the given rows.
+
+    Parameters
+    ----------
+    weight : Tensor of shape (n_rows, n_cols)
+        Updated in place.
+    lr : float
+        Learning rate.
+    betas : tuple of float
+        Decay of the first and second moments.
+    eps : float
+        Added to the denominator.
+
+    Notes
+    -----
+    With ``t`` the number of steps taken so far, a row ``r`` in the step gets
+    ``m_r <- b1 m_r + (1 - b1) g_r``, ``v_r <- b2 v_r + (1 - b2) g_r^2`` and
+    ``w_r <- w_r - lr sqrt(1 - b2^t) / (1 - b1^t) * m_r / (sqrt(v_r) + eps)``,
+    as ``torch.optim.SparseAdam`` does.
+    """
+
+    def __init__(
+        self,
+        weight: torch.Tensor,
+        lr: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.weight = weight
+        self.lr = lr
+        self.betas = betas
+        self.eps = eps
+        self.exp_avg = torch.zeros_like(weight)  # (n_rows, n_cols)
+        self.exp_avg_sq = torch.zeros_like(weight)  # (n_rows, n_cols)
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self, rows: torch.Tensor, grad: torch.Tensor) -> None:
+        """Update ``weight[rows]`` with their gradient.
+
+        Parameters
+        ----------
+        rows : LongTensor of shape (U,)
+            Distinct row ids.
+        grad : Tensor of shape (U, n_cols)
+            Gradient of the loss with respect to ``weight[rows]``.
+        """
+        self.steps += 1
+        beta1, beta2 = self.betas
+        m = self.exp_avg[rows].mul_(beta1).add_(grad, alpha=1 - beta1)
+        v = self.exp_avg_sq[rows].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        self.exp_avg[rows] = m
+        self.exp_avg_sq[rows] = v
+        step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
+        self.weight[rows] -= step_size * m / v.sqrt_().add_(self.eps)
+
+    def state_dict(self) -> dict[str, torch.Tensor | int | float]:
+        """Moments and step count (for checkpoints)."""
+        return {
+            "exp_avg": self.exp_avg,
+            "exp_avg_sq": self.exp_avg_sq,
+            "steps": self.steps,
+            "lr": self.lr,
+        }
+
+    def load_state_dict(self, state: dict[str, torch.Tensor | int | float]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        assert isinstance(exp_avg, torch.Tensor) and isinstance(exp_avg_sq, torch.Tensor)
+        self.exp_avg.copy_(exp_avg)
+        self.exp_avg_sq.copy_(exp_avg_sq)
+        self.steps = int(state["steps"])
