@@ -16,6 +16,7 @@ import torch
 from gensim.models import KeyedVectors
 from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,8 +29,18 @@ from .model import NTMNetwork
 from .pretrain import initial_doc_logits, pretrain_topic_weights
 from .readout import data_topic_term, relevance, top_term_ids
 from .sampling import IncidenceIndex, TripleSampler
+from .supervised import (
+    TASKS,
+    LabelLayer,
+    Labels,
+    decode,
+    encode_labels,
+    indicator,
+    labels_meta,
+    output_scores,
+)
 from .text import Analyzer, PhraseModel
-from .training import TrainConfig, train
+from .training import Supervision, TrainConfig, train
 from .vocabulary import Vocabulary, analyse_corpus
 
 logger = logging.getLogger("neurotopic")
@@ -166,6 +177,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Relevance weight of the "data" readout (1: by probability only).
     transform_steps : int, default=20
         Fold-in steps for new documents in :meth:`transform`.
+    task : {None, "classification", "multilabel", "regression"}, default=None
+        None: the unsupervised NTM. Otherwise the supervised NTM (sNTM): a label layer
+        on ``ld(d)`` (softmax, sigmoids or a linear unit) trained jointly with the
+        hinge on the labels ``y`` given to :meth:`fit`; enables :meth:`predict`,
+        :meth:`predict_proba` and :meth:`score`.
+    label_loss_weight : float, default=1.0
+        Weight of the label loss against the ranking hinge (sNTM only).
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
     n_jobs : int, default=1
@@ -188,8 +206,16 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     doc_topic_ : ndarray of shape (n_documents, n_topics)
         ``ld`` of every training document.
     history_ : list of dict
-        Per-epoch hinge and held-out ranking accuracy.
+        Per-epoch hinge and held-out ranking accuracy (and label loss for sNTM).
+    task_ : str or None
+        The task the model was fitted for.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels in output order (classification and multi-label only).
+    label_weight_ : ndarray of shape (n_topics, n_outputs)
+        The sNTM label layer W3 (supervised models only); ``label_bias_`` is its bias.
     """
+
+    task_: str | None
 
     def __init__(
         self,
@@ -219,6 +245,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         topic_readout: str = "data",
         relevance_lambda: float = 0.5,
         transform_steps: int = 20,
+        task: str | None = None,
+        label_loss_weight: float = 1.0,
         device: str = "auto",
         n_jobs: int = 1,
         random_state: int | np.random.RandomState | None = None,
@@ -249,6 +277,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.topic_readout = topic_readout
         self.relevance_lambda = relevance_lambda
         self.transform_steps = transform_steps
+        self.task = task
+        self.label_loss_weight = label_loss_weight
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -268,6 +298,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
                 raise NeurotopicError(f"{name} must be a positive integer, got {value!r}")
+        if self.task is not None and self.task not in TASKS:
+            raise NeurotopicError(
+                f"task must be None or one of {', '.join(TASKS)}, got {self.task!r}"
+            )
         if not 0.0 <= self.holdout < 0.5:
             raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
 
@@ -283,13 +317,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         ----------
         texts : iterable of str
             Training documents.
-        y : ignored
+        y : array-like, optional
+            Labels for a supervised ``task`` (ignored when ``task`` is None): strings
+            or ints of shape (n_documents,) for classification; lists of label sets,
+            or a binary indicator matrix of shape (n_documents, n_classes), for
+            multi-label; numbers of shape (n_documents,) for regression.
 
         Returns
         -------
         self
         """
-        self._fit(texts)
+        self._fit(texts, y)
         return self
 
     def fit_transform(self, texts: Iterable[str], y: Any = None, **fit_params: Any) -> np.ndarray:
@@ -300,12 +338,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         ndarray of shape (n_documents, n_topics)
             Rows are probability distributions (``ld``).
         """
-        self._fit(texts)
+        self._fit(texts, y)
         return self.doc_topic_.copy()
 
-    def _fit(self, texts: Iterable[str]) -> None:
+    def _fit(self, texts: Iterable[str], y: Any = None) -> None:
         self._check_params()
         docs = _check_texts(texts)
+        labels = encode_labels(self.task, y, len(docs)) if self.task is not None else None
         rs = check_random_state(self.random_state)
         seed = int(rs.randint(0, 2**31 - 1))
         device = resolve_device(self.device)
@@ -375,7 +414,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         X = vocab.doc_term_matrix(doc_terms)
 
         with torch_threads(self.n_jobs):
-            self._pretrain_and_train(vocab, analyzer, le, X, seed, device, timings)
+            self._pretrain_and_train(vocab, analyzer, le, X, seed, device, timings, labels)
         timings["total"] = time.perf_counter() - t0
         self.fit_seconds_ = timings
 
@@ -388,6 +427,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         seed: int,
         device: torch.device,
         timings: dict[str, float],
+        labels: Labels | None = None,
     ) -> None:
         # 3. pre-training
         t2 = time.perf_counter()
@@ -420,7 +460,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             entropy_weight=self.entropy_weight,
             term_negatives=self.term_negatives,
         )
-        history = train(network, sampler, config, progress=self.verbose)
+        supervision = None
+        if labels is not None:
+            supervision = Supervision(
+                layer=LabelLayer(self.n_topics, labels.n_outputs).to(device),
+                task=labels.task,
+                targets=torch.from_numpy(labels.targets).to(device),
+                weight=self.label_loss_weight,
+            )
+        history = train(network, sampler, config, progress=self.verbose, supervision=supervision)
         timings["train"] = time.perf_counter() - t3
 
         self._set_fitted(
@@ -434,6 +482,19 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             seed=seed,
             history=history,
         )
+        if labels is not None and supervision is not None:
+            self._set_supervised(
+                labels,
+                supervision.layer.weight.detach().cpu().numpy(),
+                supervision.layer.bias.detach().cpu().numpy(),
+            )
+
+    def _set_supervised(self, labels: Labels, weight: np.ndarray, bias: np.ndarray) -> None:
+        self.task_ = labels.task
+        self.labels_meta_ = labels_meta(labels)
+        self.classes_ = np.asarray(labels.classes)
+        self.label_weight_ = np.asarray(weight, dtype=np.float32)  # W3, (K, C)
+        self.label_bias_ = np.asarray(bias, dtype=np.float32)  # (C,)
 
     def _set_fitted(
         self,
@@ -449,6 +510,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         history: list[dict[str, Any]],
     ) -> None:
         self.analyzer_ = analyzer
+        self.task_ = None  # set by _set_supervised for sNTM
+        for stale in ("classes_", "labels_meta_", "label_weight_", "label_bias_"):
+            self.__dict__.pop(stale, None)
         self.terms_ = list(vocab.terms)
         self.vocabulary_ = vocab.index
         self.term_doc_freq_ = np.asarray(vocab.doc_freq)
@@ -508,6 +572,65 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 init_logits=init,
             )
         return _softmax(logits)
+
+    # ------------------------------------------------------------ supervised
+    def _check_supervised(self, need_proba: bool = False) -> str:
+        check_is_fitted(self, "components_")
+        task = getattr(self, "task_", None)
+        if task is None:
+            raise NeurotopicError(
+                "this model is unsupervised; fit it with a task (task='classification', "
+                "'multilabel' or 'regression') and labels to predict"
+            )
+        if need_proba and task == "regression":
+            raise NeurotopicError("predict_proba needs a classification or multi-label model")
+        return str(task)
+
+    def _label_scores(self, texts: Iterable[str]) -> np.ndarray:
+        return output_scores(
+            str(self.task_), self.transform(texts), self.label_weight_, self.label_bias_
+        )
+
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Label probabilities of (new) documents, from their folded-in ``ld``.
+
+        Returns
+        -------
+        ndarray of shape (n_documents, n_classes)
+            Softmax rows (classification) or independent sigmoids (multi-label), in
+            the order of :attr:`classes_`.
+        """
+        self._check_supervised(need_proba=True)
+        return self._label_scores(texts)
+
+    def predict(self, texts: Iterable[str]) -> np.ndarray:
+        """Labels of (new) documents.
+
+        Returns
+        -------
+        ndarray
+            Class labels, shape (n_documents,) (classification); a 0/1 indicator
+            matrix, shape (n_documents, n_classes), columns in :attr:`classes_` order
+            (multi-label, probability >= 0.5); numbers, shape (n_documents,)
+            (regression).
+        """
+        task = self._check_supervised()
+        meta = self.labels_meta_
+        return np.asarray(
+            decode(task, self._label_scores(texts), self.classes_, meta["mean"], meta["scale"])
+        )
+
+    def score(self, texts: Iterable[str], y: Any) -> float:
+        """Accuracy (classification), subset accuracy (multi-label) or R^2 (regression),
+        as scikit-learn's classifiers and regressors define ``score``."""
+        task = self._check_supervised()
+        docs = _check_texts(texts)
+        predicted = self.predict(docs)
+        if task == "regression":
+            return float(r2_score(np.asarray(y, dtype=np.float64), predicted))
+        if task == "multilabel":
+            return float(accuracy_score(indicator(y, list(self.classes_)), predicted))
+        return float(accuracy_score(np.asarray(y, dtype=object), predicted.astype(object)))
 
     def doc_term_matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Term counts of documents over the fitted vocabulary, shape (n_docs, n_terms)."""
@@ -620,6 +743,18 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         if params["stop_words"] is not None and not isinstance(params["stop_words"], str):
             params["stop_words"] = list(params["stop_words"])
         X = self.X_train_
+        arrays = {
+            "term_vectors": self.term_vectors_,
+            "topic_weight": self.topic_weight_,
+            "topic_bias": self.topic_bias_,
+            "doc_logits": self.doc_logits_,
+            "train_indptr": X.indptr.astype(np.int64),
+            "train_indices": X.indices.astype(np.int32),
+            "train_counts": X.data.astype(np.float32),
+        }
+        if self.task_ is not None:
+            arrays["label_weight"] = self.label_weight_
+            arrays["label_bias"] = self.label_bias_
         topics = [
             {
                 "topic": k,
@@ -636,6 +771,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 "params": params,
                 "random_seed": self.random_seed_,
                 "fit_seconds": getattr(self, "fit_seconds_", {}),
+                "labels": getattr(self, "labels_meta_", None) if self.task_ else None,
             },
             vocabulary={
                 "terms": self.terms_,
@@ -643,15 +779,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 "stop_words": sorted(self.analyzer_.stop_words),
                 "phrases": self.analyzer_.phrases.to_json(),
             },
-            arrays={
-                "term_vectors": self.term_vectors_,
-                "topic_weight": self.topic_weight_,
-                "topic_bias": self.topic_bias_,
-                "doc_logits": self.doc_logits_,
-                "train_indptr": X.indptr.astype(np.int64),
-                "train_indices": X.indices.astype(np.int32),
-                "train_counts": X.data.astype(np.float32),
-            },
+            arrays=arrays,
             history=self.history_,
             topics=topics,
             doc_topic=self.doc_topic_,
@@ -703,6 +831,20 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 history=history,
             )
             model.fit_seconds_ = config.get("fit_seconds", {})
+            meta = config.get("labels")
+            if meta is not None:
+                weight, bias = arrays["label_weight"], arrays["label_bias"]
+                n_out = 1 if meta["task"] == "regression" else len(meta["classes"])
+                if weight.shape != (model.n_topics, n_out) or bias.shape != (n_out,):
+                    raise corrupt("the label layer does not match the labels")
+                labels = Labels(
+                    meta["task"],
+                    np.zeros(0),
+                    list(meta["classes"]),
+                    float(meta["mean"]),
+                    float(meta["scale"]),
+                )
+                model._set_supervised(labels, weight, bias)
         except NeurotopicError:
             raise
         except (KeyError, TypeError, ValueError, AssertionError, IndexError) as exc:

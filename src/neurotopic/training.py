@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from .model import NTMNetwork, ranking_hinge
 from .optim import RowAdam
 from .sampling import Batch, TripleSampler
+from .supervised import LabelLayer, label_loss
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,22 @@ def _term_side_hinge(
 
 
 @dataclass
+class Supervision:
+    """The sNTM label layer, the training documents' targets and the loss weight."""
+
+    layer: LabelLayer
+    task: str
+    targets: torch.Tensor  # (D,) or (D, C), indexed by document id
+    weight: float = 1.0
+
+
+@dataclass
 class StepScores:
     """Scores of one batch, computed on the batch's distinct W1 rows."""
 
     rows: torch.Tensor  # (U,) distinct document ids of the batch
     logits: torch.Tensor  # (U, K) leaf copy of W1[rows]; its .grad feeds RowAdam
+    ld: torch.Tensor  # (U, K) ld of the distinct documents
     ld_pos: torch.Tensor  # (B, K)
     ls_pos: torch.Tensor  # (B,)
     ls_neg: torch.Tensor  # (B, n_neg)
@@ -98,7 +110,7 @@ def batch_scores(
     lt = network.term_topic(unique_terms)[term_inverse]  # (B, K)
     ls_pos = (lt * ld_pos).sum(-1)
     ls_neg = (lt.unsqueeze(1) * ld_neg).sum(-1)
-    return StepScores(rows, logits, ld_pos, ls_pos, ls_neg)
+    return StepScores(rows, logits, ld, ld_pos, ls_pos, ls_neg)
 
 
 @torch.no_grad()
@@ -123,6 +135,7 @@ def train(
     config: TrainConfig,
     *,
     progress: bool = True,
+    supervision: Supervision | None = None,
 ) -> list[dict[str, Any]]:
     """Fine-tune W1 and W2 on the ranking hinge.
 
@@ -135,18 +148,23 @@ def train(
     config : TrainConfig
     progress : bool
         Show a progress bar (stderr) with the running hinge and ranking accuracy.
+    supervision : Supervision, optional
+        sNTM: adds ``weight * label loss`` over the distinct documents of each batch;
+        the label layer is trained with W2.
 
     Returns
     -------
     list of dict
         One record per epoch (epoch 0 is the pre-trained start): ``epoch``,
         ``hinge`` and ``ranking_accuracy`` on training batches, ``heldout_hinge``,
-        ``heldout_ranking_accuracy``, ``seconds``, ``triples_per_second``.
+        ``heldout_ranking_accuracy``, ``seconds``, ``triples_per_second`` (and
+        ``label_loss`` with supervision).
     """
     device = network.topic_weight.device
-    dense_opt = torch.optim.Adam(
-        [network.topic_weight, network.topic_bias], lr=config.topic_learning_rate
-    )
+    dense_params = [network.topic_weight, network.topic_bias]
+    if supervision is not None:
+        dense_params += list(supervision.layer.parameters())
+    dense_opt = torch.optim.Adam(dense_params, lr=config.topic_learning_rate)
     # Adam per W1 row (SparseAdam's step): each row in the batch gets a normalised
     # step; rows not in the batch are untouched (no decay on the whole matrix).
     row_opt = RowAdam(network.doc_logits.weight.data, lr=config.doc_learning_rate)
@@ -175,6 +193,7 @@ def train(
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
             loss_sum, correct, count, n_triples = 0.0, 0.0, 0, 0
+            label_sum, n_steps = 0.0, 0
             for batch in sampler.epoch(config.batch_size):
                 terms, pos, neg = _tensors(batch, device)
                 scores = batch_scores(network, terms, pos, neg)
@@ -189,6 +208,12 @@ def train(
                     ld = scores.ld_pos  # (B, K)
                     entropy = -(ld * torch.log(ld.clamp_min(1e-12))).sum(-1).mean()
                     loss = loss + config.entropy_weight * entropy
+                if supervision is not None:
+                    outputs = supervision.layer(scores.ld)  # (U, C)
+                    sup = label_loss(supervision.task, outputs, supervision.targets[scores.rows])
+                    loss = loss + supervision.weight * sup
+                    label_sum += float(sup.detach())
+                n_steps += 1
                 dense_opt.zero_grad(set_to_none=True)
                 loss.backward()
                 dense_opt.step()
@@ -206,17 +231,18 @@ def train(
                 )
             seconds = time.perf_counter() - start
             held = evaluate_triples(network, sampler.holdout_batch, config.margin)
-            history.append(
-                {
-                    "epoch": epoch,
-                    "hinge": loss_sum / max(count, 1),
-                    "ranking_accuracy": correct / max(count, 1),
-                    "heldout_hinge": held["hinge"],
-                    "heldout_ranking_accuracy": held["ranking_accuracy"],
-                    "seconds": seconds,
-                    "triples_per_second": n_triples / seconds if seconds > 0 else float("nan"),
-                }
-            )
+            record: dict[str, Any] = {
+                "epoch": epoch,
+                "hinge": loss_sum / max(count, 1),
+                "ranking_accuracy": correct / max(count, 1),
+                "heldout_hinge": held["hinge"],
+                "heldout_ranking_accuracy": held["ranking_accuracy"],
+                "seconds": seconds,
+                "triples_per_second": n_triples / seconds if seconds > 0 else float("nan"),
+            }
+            if supervision is not None:
+                record["label_loss"] = label_sum / max(n_steps, 1)
+            history.append(record)
             if progress:
                 bar.write(
                     f"epoch {epoch}/{config.epochs}: hinge {history[-1]['hinge']:.4f}, "
