@@ -24,10 +24,11 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/neurotopic demo --out demo-model
+	$(BIN)/neurotopic report demo-model --dataset bbc --out demo-model/report.html --force
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

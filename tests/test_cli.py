@@ -260,3 +260,95 @@ def test_parser_lists_every_subcommand() -> None:
     text = build_parser().format_help()
     for command in ("fit", "topics", "transform", "demo"):
         assert command in text
+
+
+# ------------------------------------------------------------------ supervised
+
+
+def test_fit_supervised_then_predict(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "snt"
+    args = ["fit", str(corpus), "--text-field", "body", "--topics", "5", "--out", str(out)]
+    sup = ["--label-field", "label", "--task", "classification", "--quiet", "--epochs", "8"]
+    assert main([*args, *sup]) == 0
+    preds = tmp_path / "pred.csv"
+    assert (
+        main(["predict", str(out), str(corpus), "--text-field", "body", "--out", str(preds)]) == 0
+    )
+    with open(preds, encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    truth = [json.loads(line)["label"] for line in open(corpus, encoding="utf-8")]
+    classes = sorted(set(truth))
+    assert rows[0] == ["doc", "prediction", *[f"p_{c}" for c in classes]]
+    assert len(rows) == 301
+    accuracy = np.mean([r[1] == y for r, y in zip(rows[1:], truth, strict=True)])
+    assert accuracy > 0.7  # 3 classes in these 300 documents: chance is about 1/3
+    for r in rows[1:]:
+        assert abs(sum(float(p) for p in r[2:]) - 1.0) < 1e-4
+
+
+def test_fit_multilabel_from_json_lists(tmp_path: Path, bbc_small: tuple) -> None:
+    texts, labels = bbc_small
+    path = tmp_path / "multi.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for t, y in zip(texts[:300], labels[:300], strict=True):
+            tags = [y] + (["long"] if len(t) > 2000 else [])
+            fh.write(json.dumps({"text": t, "tags": tags}) + "\n")
+    out = tmp_path / "m"
+    args = ["fit", str(path), "--topics", "5", "--out", str(out), "--label-field", "tags"]
+    assert main([*args, "--task", "multilabel", *FAST_ARGS]) == 0
+    preds = tmp_path / "p.csv"
+    assert main(["predict", str(out), str(path), "--out", str(preds)]) == 0
+    header = next(csv.reader(open(preds, encoding="utf-8")))
+    assert "p_long" in header and f"p_{labels[0]}" in header
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--task", "classification"], "--task and --label-field go together"),
+        (["--label-field", "label"], "--task and --label-field go together"),
+        (["--label-field", "nope", "--task", "classification"], "has no field 'nope'"),
+        (["--label-field", "label", "--task", "regression"], "not a number"),
+    ],
+)
+def test_bad_supervised_input_is_one_line(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    match: str,
+) -> None:
+    args = ["fit", str(corpus), "--text-field", "body", "--out", str(tmp_path / "x")]
+    assert main([*args, *extra, *FAST_ARGS]) == 2
+    err = capsys.readouterr().err.strip()
+    assert match in err and "\n" not in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_predict_with_an_unsupervised_model_is_refused(
+    model_dir: Path, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p.csv"
+    args = ["predict", str(model_dir), str(corpus), "--text-field", "body", "--out", str(out)]
+    assert main(args) == 2
+    assert "is unsupervised" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_single_class_and_singleton_labels_are_refused(
+    tmp_path: Path, bbc_small: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts, _ = bbc_small
+    for name, ys, match in [
+        ("one.jsonl", ["x"] * 200, "at least 2 classes"),
+        ("rare.jsonl", ["a"] * 199 + ["b"], "'b' occurs in only one document"),
+    ]:
+        path = tmp_path / name
+        with open(path, "w", encoding="utf-8") as fh:
+            for t, y in zip(texts[:200], ys, strict=True):
+                fh.write(json.dumps({"text": t, "y": y}) + "\n")
+        args = ["fit", str(path), "--out", str(tmp_path / "o"), "--label-field", "y"]
+        assert main([*args, "--task", "classification", *FAST_ARGS]) == 2
+        assert match in capsys.readouterr().err

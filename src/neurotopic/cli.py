@@ -6,6 +6,7 @@ Every error from bad input ends with one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import sys
@@ -82,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     fit.add_argument(
+        "--label-field",
+        metavar="F",
+        help="JSONL key or CSV column with each document's label (needs --task); for "
+        "multilabel a JSON list (CSV: labels separated by |)",
+    )
+    fit.add_argument(
+        "--task",
+        choices=["classification", "multilabel", "regression"],
+        help="fit the supervised NTM on --label-field (default: unsupervised)",
+    )
+    fit.add_argument(
         "--top", type=int, default=10, metavar="N", help="terms per topic to print (default: 10)"
     )
     fit.add_argument("--force", action="store_true", help="replace an existing --out directory")
@@ -109,6 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, metavar="CSV", help="output CSV (doc, topic_0..K-1, dominant_topic)"
     )
     transform.add_argument("--force", action="store_true", help="replace an existing --out file")
+
+    predict = sub.add_parser("predict", help="labels of (new) documents from a supervised model")
+    predict.add_argument("model", metavar="DIR", help="model directory (fitted with --task)")
+    _add_corpus_args(predict)
+    predict.add_argument(
+        "--out",
+        required=True,
+        metavar="CSV",
+        help="output CSV (doc, prediction, then one probability column per class)",
+    )
+    predict.add_argument("--force", action="store_true", help="replace an existing --out file")
 
     evaluate = sub.add_parser("evaluate", help="coherence, diversity and accuracy of a saved model")
     evaluate.add_argument("model", metavar="DIR", help="model directory")
@@ -157,6 +180,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of a saved model")
+    report.add_argument("model", metavar="DIR", help="model directory")
+    source = report.add_mutually_exclusive_group()
+    source.add_argument(
+        "--corpus",
+        metavar="CORPUS",
+        help="documents to show and evaluate on: .txt, .jsonl or .csv, optionally .gz",
+    )
+    source.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="an installed dataset instead of --corpus, with its labels: "
+        "bbc, news-articles or wordnet",
+    )
+    report.add_argument(
+        "--text-field",
+        default="text",
+        help="JSONL key or CSV column holding the text (default: text)",
+    )
+    report.add_argument(
+        "--label-field", metavar="F", help="JSONL key or CSV column with a label (adds a heatmap)"
+    )
+    report.add_argument("--out", required=True, metavar="HTML", help="the .html file to write")
+    report.add_argument(
+        "--top", type=int, default=30, metavar="N", help="terms per topic shown (default: 30)"
+    )
+    report.add_argument(
+        "--docs",
+        type=int,
+        default=5,
+        metavar="N",
+        help="representative documents per topic (default: 5)",
+    )
+    report.add_argument("--title", help="page title (default: neurotopic report: K topics)")
+    report.add_argument("--force", action="store_true", help="replace an existing --out file")
     return parser
 
 
@@ -177,7 +236,7 @@ def _print_topics(model: NeuralTopicModel, top: int, exclude: Sequence[str] = ()
 
 
 def _fit_and_save(
-    texts: list[str], args: argparse.Namespace, out: Path, force: bool
+    texts: list[str], args: argparse.Namespace, out: Path, force: bool, labels: Any = None
 ) -> NeuralTopicModel:
     if out.exists() and not force:
         raise NeurotopicError(
@@ -191,7 +250,7 @@ def _fit_and_save(
         **{k: v for k, v in _fit_options(args).items() if v is not None},
     )
     start = time.perf_counter()
-    model.fit(texts)
+    model.fit(texts, labels)
     seconds = time.perf_counter() - start
     model.save(out, overwrite=force)
     if not args.quiet:
@@ -211,12 +270,30 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "min_df": getattr(args, "min_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),
+        "task": getattr(args, "task", None),
     }
 
 
+def _multilabel_sets(labels: Sequence[Any]) -> list[list[Any]]:
+    """Label lists of a multi-label field: JSON lists, or strings separated by ``|``."""
+    return [
+        [p.strip() for p in value.split("|") if p.strip()] if isinstance(value, str) else value
+        for value in labels
+    ]
+
+
 def _cmd_fit(args: argparse.Namespace) -> None:
-    texts, _ = read_corpus(args.corpus, text_field=args.text_field)
-    model = _fit_and_save(texts, args, Path(args.out), args.force)
+    if (args.task is None) != (args.label_field is None):
+        raise NeurotopicError(
+            "--task and --label-field go together: pass both to fit a supervised model, or neither"
+        )
+    texts, labels = read_corpus(
+        args.corpus, text_field=args.text_field, label_field=args.label_field
+    )
+    y: Any = labels
+    if args.task == "multilabel" and labels is not None:
+        y = _multilabel_sets(labels)
+    model = _fit_and_save(texts, args, Path(args.out), args.force, y)
     _print_topics(model, args.top)
 
 
@@ -250,6 +327,41 @@ def _cmd_transform(args: argparse.Namespace) -> None:
         out, lambda tmp: io.write_doc_topics_csv(tmp, theta), overwrite=args.force
     )
     print(f"wrote {len(texts)} rows to {out}")
+
+
+def _cmd_predict(args: argparse.Namespace) -> None:
+    model = NeuralTopicModel.load(args.model)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise NeurotopicError(
+            f"output '{out}' already exists; choose another path or pass --force to replace it"
+        )
+    if model.task_ is None:
+        raise NeurotopicError(
+            f"model '{args.model}' is unsupervised; refit it with --task and --label-field "
+            "to predict labels (or use: neurotopic transform)"
+        )
+    texts, _ = read_corpus(args.corpus, text_field=args.text_field)
+    predicted = model.predict(texts)
+    proba = None if model.task_ == "regression" else model.predict_proba(texts)
+    classes = [str(c) for c in getattr(model, "classes_", [])]
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["doc", "prediction", *[f"p_{c}" for c in classes]])
+            for d in range(len(texts)):
+                if model.task_ == "multilabel":
+                    label = "|".join(c for c, on in zip(classes, predicted[d], strict=True) if on)
+                elif model.task_ == "regression":
+                    label = f"{float(predicted[d]):.6g}"
+                else:
+                    label = str(predicted[d])
+                probs = [] if proba is None else [f"{p:.6f}" for p in proba[d]]
+                writer.writerow([d, label, *probs])
+
+    io.write_file_atomically(out, write, overwrite=args.force)
+    print(f"wrote {len(texts)} predictions ({model.task_}) to {out}")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -323,13 +435,52 @@ def _cmd_demo(args: argparse.Namespace) -> None:
             )
 
 
+def _cmd_report(args: argparse.Namespace) -> None:
+    from .report import write_report
+
+    if args.label_field and not args.corpus:
+        raise NeurotopicError("--label-field needs --corpus (a --dataset brings its own labels)")
+    if args.top < 1 or args.docs < 1:
+        raise NeurotopicError("--top and --docs must be at least 1")
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise NeurotopicError(
+            f"output '{out}' already exists; choose another path or pass --force to replace it"
+        )
+    model = NeuralTopicModel.load(args.model)
+    texts: list[str] | None = None
+    labels: Sequence[Any] | None = None
+    if args.corpus:
+        texts, labels = read_corpus(
+            args.corpus, text_field=args.text_field, label_field=args.label_field
+        )
+    elif args.dataset:
+        from .datasets import load_dataset
+
+        data = load_dataset(args.dataset)
+        texts, labels = data.texts, data.labels
+    write_report(
+        model,
+        out,
+        texts,
+        labels,
+        overwrite=args.force,
+        title=args.title,
+        top_n=args.top,
+        n_docs=args.docs,
+    )
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); open it in a browser")
+
+
 _COMMANDS = {
     "fit": _cmd_fit,
     "topics": _cmd_topics,
     "transform": _cmd_transform,
+    "predict": _cmd_predict,
     "evaluate": _cmd_evaluate,
     "compare": _cmd_compare,
     "demo": _cmd_demo,
+    "report": _cmd_report,
 }
 
 
