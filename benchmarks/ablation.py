@@ -35,6 +35,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "word2vec vectors, 10 epochs": {"vectors": "word2vec", "epochs": 10},
     "epochs=10": {"epochs": 10},
     "epochs=10, batch_size=8192": {"epochs": 10, "batch_size": 8192},
+    "epochs=10, pretrain_steps=100": {"epochs": 10, "pretrain_steps": 100},
+    "epochs=5": {"epochs": 5},
     "paper readout (lt) and raw summed vectors": {
         "topic_readout": "embedding",
         "normalize_vectors": False,

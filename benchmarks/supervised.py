@@ -1,0 +1,245 @@
+"""Issue 4's benchmark: the supervised NTM (sNTM) against linear baselines, one run.
+
+On an 80/20 split (seed 0; stratified for single-label corpora):
+
+* single-label accuracy on BBC News (K=20), NewsArticles outlets (K=50) and WordNet
+  glosses' lexicographer files (K=50), for TF-IDF + logistic regression (C tuned by
+  3-fold cross-validation on the training part), tomotopy LDA (1,000 iterations) +
+  logistic regression on its document-topic vectors, unsupervised neurotopic + logistic
+  regression on its folded-in document-topic vectors, and the sNTM's own ``predict``;
+* multi-label micro-F1 on WordNet words (:func:`neurotopic.datasets.load_wordnet_words`:
+  each polysemous word's glosses, labelled with its senses' lexicographer files), sNTM
+  against one-vs-rest TF-IDF + logistic regression;
+* regression R^2 on NewsArticles' publication day, sNTM against TF-IDF + ridge (alpha
+  tuned by 3-fold cross-validation);
+* NPMI of the sNTM's topics against the unsupervised model's on the same training texts.
+
+Writes a section of ``docs/benchmarks.md`` (between ``<!-- supervised -->`` markers).
+
+Run: ``.venv/bin/python benchmarks/supervised.py [--corpora bbc,news-articles,wordnet]
+[--parts single,multi,regression] [--out docs/benchmarks.md]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score, r2_score
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.multiclass import OneVsRestClassifier
+
+from neurotopic import NeuralTopicModel
+from neurotopic.datasets import load_dataset, load_wordnet_words
+from neurotopic.evaluation import evaluate_topics, reference_tokens
+from neurotopic.supervised import indicator
+from neurotopic.vocabulary import analyse_corpus
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _markdown import machine, replace_section
+
+CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
+SEED = 0
+
+
+def tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.5, stop_words="english")
+
+
+def tfidf_logreg(train: list[str], y_train: list[Any], test: list[str], y_test: list[Any]) -> float:
+    vec = tfidf()
+    search = GridSearchCV(
+        LogisticRegression(max_iter=2000), {"C": [1, 10, 100]}, cv=3, n_jobs=1
+    ).fit(vec.fit_transform(train), y_train)
+    return float(search.score(vec.transform(test), y_test))
+
+
+def topic_logreg(
+    train_features: np.ndarray, y_train: list[Any], test_features: np.ndarray, y_test: list[Any]
+) -> float:
+    """Logistic regression on log document-topic vectors (as neurotopic.evaluation does)."""
+    lr = LogisticRegression(max_iter=3000, C=10.0)
+    lr.fit(np.log(train_features + 1e-6), y_train)
+    return float(lr.score(np.log(test_features + 1e-6), y_test))
+
+
+def tomotopy_features(
+    train: list[str], test: list[str], k: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """tomotopy LDA fitted on ``train`` (1,000 iterations, 2 workers); test docs inferred."""
+    import tomotopy as tp
+
+    start = time.perf_counter()
+    # The NTM's text stage, learnt on the training part only; test docs use its terms.
+    corpus = analyse_corpus(
+        train, stop_words="english", max_ngram=3, min_df=5, max_df=0.5, max_terms=30_000
+    )
+    known = corpus.vocabulary.index
+    train_terms = [[t for t in terms if t in known] for terms in corpus.doc_terms]
+    test_terms = [[t for t in corpus.analyzer.terms(text) if t in known] for text in test]
+    model = tp.LDAModel(k=k, alpha=0.1, eta=0.01, seed=SEED)
+    model.optim_interval = 0
+    added = [d for d, terms in enumerate(train_terms) if terms]
+    for d in added:
+        model.add_doc(train_terms[d])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The training result may differ")
+        model.train(1000, workers=2)
+        theta_train = np.full((len(train), k), 1.0 / k)
+        for d, doc in zip(added, list(model.docs), strict=True):
+            theta_train[d] = doc.get_topic_dist()
+        theta_test = np.full((len(test), k), 1.0 / k)
+        present = [d for d, terms in enumerate(test_terms) if terms]
+        docs = [model.make_doc(test_terms[d]) for d in present]
+        if docs:
+            inferred, _ = model.infer(docs, iter=100, workers=2)
+            for d, dist in zip(present, inferred, strict=True):
+                theta_test[d] = dist
+    return theta_train, theta_test, time.perf_counter() - start
+
+
+def single_label(name: str, rows: list[str], notes: list[str]) -> None:
+    k = CORPORA[name]
+    data = load_dataset(name)
+    train, test, y_train, y_test = train_test_split(
+        data.texts, data.labels, test_size=0.2, random_state=SEED, stratify=data.labels
+    )
+    print(f"== {name}: {len(train)} train / {len(test)} test, K={k}", flush=True)
+    start = time.perf_counter()
+    base = tfidf_logreg(train, y_train, test, y_test)
+    print(f"  tfidf+logreg {base:.3f} ({time.perf_counter() - start:.0f}s)", flush=True)
+    theta_train, theta_test, lda_seconds = tomotopy_features(train, test, k)
+    lda = topic_logreg(theta_train, y_train, theta_test, y_test)
+    print(f"  tomotopy+logreg {lda:.3f} ({lda_seconds:.0f}s)", flush=True)
+    start = time.perf_counter()
+    plain = NeuralTopicModel(k, random_state=SEED).fit(train)
+    ntm = topic_logreg(plain.transform(train), y_train, plain.transform(test), y_test)
+    print(f"  ntm+logreg {ntm:.3f} ({time.perf_counter() - start:.0f}s)", flush=True)
+    start = time.perf_counter()
+    snt = NeuralTopicModel(k, random_state=SEED, task="classification").fit(train, y_train)
+    snt_fit = time.perf_counter() - start
+    snt_acc = snt.score(test, y_test)
+    print(f"  sNTM {snt_acc:.3f} (fit {snt_fit:.0f}s)", flush=True)
+    reference = reference_tokens(train)
+    npmi_plain = evaluate_topics(plain.topics(25), reference)["npmi"]
+    npmi_snt = evaluate_topics(snt.topics(25), reference)["npmi"]
+    ratio = snt_acc / base
+    rows.append(
+        f"| {name} | {k} | {base:.3f} | {lda:.3f} | {ntm:.3f} | **{snt_acc:.3f}** | "
+        f"{ratio:.3f} | {npmi_plain:.3f} | {npmi_snt:.3f} | {snt_fit:.0f} |"
+    )
+    goal = "met" if ratio >= 0.95 else "NOT met"
+    gap = npmi_snt - npmi_plain
+    coherent = "met" if gap >= -0.02 else "NOT met"
+    notes.append(
+        f"- {name}: sNTM >= 0.95 x TF-IDF: {goal} ({ratio:.3f}); "
+        f"NPMI within 0.02 of unsupervised: {coherent} ({gap:+.3f})"
+    )
+
+
+def multi_label(rows: list[str]) -> None:
+    data = load_wordnet_words()
+    train, test, y_train, y_test = train_test_split(
+        data.texts, data.labels, test_size=0.2, random_state=SEED
+    )
+    print(f"== wordnet-words: {len(train)} train / {len(test)} test", flush=True)
+    snt = NeuralTopicModel(50, random_state=SEED, task="multilabel").fit(train, y_train)
+    classes = list(snt.classes_)
+    truth = indicator(y_test, classes)
+    snt_f1 = f1_score(truth, snt.predict(test), average="micro")
+    vec = tfidf()
+    ovr = OneVsRestClassifier(LogisticRegression(max_iter=2000, C=10.0), n_jobs=1)
+    ovr.fit(vec.fit_transform(train), indicator(y_train, classes))
+    base_f1 = f1_score(truth, ovr.predict(vec.transform(test)), average="micro")
+    print(f"  tfidf ovr {base_f1:.3f}, sNTM {snt_f1:.3f}", flush=True)
+    goal = "met" if snt_f1 >= 0.95 * base_f1 else "NOT met"
+    rows.append(
+        f"| multi-label micro-F1 | WordNet words ({len(data.texts)} words, 45 labels), K=50 "
+        f"| {base_f1:.3f} (one-vs-rest TF-IDF + logistic regression, C=10) | **{snt_f1:.3f}** "
+        f"| {snt_f1 / base_f1:.3f} ({goal}) |"
+    )
+
+
+def regression(rows: list[str]) -> None:
+    data = load_dataset("news-articles")
+    assert data.targets is not None
+    train, test, y_train, y_test = train_test_split(
+        data.texts, data.targets, test_size=0.2, random_state=SEED
+    )
+    print(f"== news-articles date: {len(train)} train / {len(test)} test", flush=True)
+    vec = tfidf()
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1, 10]}, cv=3, n_jobs=1)
+    search.fit(vec.fit_transform(train), y_train)
+    base = r2_score(y_test, search.predict(vec.transform(test)))
+    snt = NeuralTopicModel(50, random_state=SEED, task="regression").fit(train, y_train)
+    r2 = snt.score(test, y_test)
+    print(f"  tfidf ridge {base:.3f}, sNTM {r2:.3f}", flush=True)
+    goal = "met" if r2 >= 0.95 * base else "NOT met"
+    ratio = f"{r2 / base:.3f}" if base > 0 else "n/a"
+    rows.append(
+        f"| regression R^2 | NewsArticles publication day, K=50 | {base:.3f} (TF-IDF + ridge, "
+        f"alpha tuned) | **{r2:.3f}** | {ratio} ({goal}) |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", default=",".join(CORPORA))
+    parser.add_argument("--parts", default="single,multi,regression")
+    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    single_rows: list[str] = []
+    notes: list[str] = []
+    other_rows: list[str] = []
+    if "single" in parts:
+        for name in args.corpora.split(","):
+            single_label(name, single_rows, notes)
+    if "multi" in parts:
+        multi_label(other_rows)
+    if "regression" in parts:
+        regression(other_rows)
+    command = "python benchmarks/supervised.py " + " ".join(sys.argv[1:])
+    lines = [
+        "## Supervised NTM (sNTM) and baselines",
+        "",
+        f"- command: `{command.strip()}`; machine: {machine()}",
+        "- 80/20 split, seed 0 (stratified for single-label); one run; defaults of "
+        "`NeuralTopicModel` (`label_loss_weight=1.0`); test documents are folded in "
+        "(`transform`/`predict`), never trained on.",
+        "",
+    ]
+    if single_rows:
+        lines += [
+            "Single-label accuracy on the test part (NPMI: top-10 document co-occurrence "
+            "on the training part):",
+            "",
+            "| corpus | K | TF-IDF + LR | tomotopy + LR | NTM + LR | sNTM | sNTM / TF-IDF "
+            "| NPMI NTM | NPMI sNTM | sNTM fit s |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            *single_rows,
+            "",
+            *notes,
+            "",
+        ]
+    if other_rows:
+        lines += [
+            "| task | data | baseline | sNTM | ratio (goal >= 0.95) |",
+            "|---|---|---|---|---|",
+            *other_rows,
+            "",
+        ]
+    replace_section(args.out, "supervised", "\n".join(lines))
+    print("\n".join(lines))
+    print(f"wrote the supervised section of {args.out}")
+
+
+if __name__ == "__main__":
+    main()
