@@ -99,7 +99,7 @@ def tomotopy_features(
         present = [d for d, terms in enumerate(test_terms) if terms]
         docs = [model.make_doc(test_terms[d]) for d in present]
         if docs:
-            inferred, _ = model.infer(docs, iter=100, workers=2)
+            inferred, _ = model.infer(docs, iterations=100, workers=2)
             for d, dist in zip(present, inferred, strict=True):
                 theta_test[d] = dist
     return theta_train, theta_test, time.perf_counter() - start

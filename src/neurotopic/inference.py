@@ -8,9 +8,11 @@ A new document gets the same two kinds of triples it would get in training:
 With W2 and the training documents fixed, ``lt(g)`` and the training side's scores are
 constants, so a step costs one softmax and two dense products per new document.  The
 rows are optimised together with Adam from uniform logits for a fixed number of steps.
-A document's draws are seeded by the model's seed and its own terms, and its row is
-computed in a padded dense layout (no scatter-adds), so its vector does not depend on
-which other documents are folded in with it, and the same input gives the same output.
+A document's draws are counter-based hashes of the model's seed, its own terms and the
+draw's position (no shared random stream), and its row is computed in a padded dense
+layout (no scatter-adds), so its vector does not depend on which other documents are
+folded in with it, and the same input gives the same output.  The set-up of a group of
+documents is vectorised (no per-document Python loop besides one checksum).
 """
 
 from __future__ import annotations
@@ -117,6 +119,27 @@ def fold_in(
     return out
 
 
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a well-mixed uint64 per input uint64 (vectorised)."""
+    with np.errstate(over="ignore"):
+        z = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return np.asarray(z ^ (z >> np.uint64(31)))
+
+
+def _draw(
+    seed: int, doc_key: np.ndarray, stream: int, slot: np.ndarray, attempt: int, high: int
+) -> np.ndarray:
+    """Counter-based draws in ``[0, high)``: a pure function of (seed, document, stream,
+    slot, attempt), so a document's draws do not depend on the other documents."""
+    with np.errstate(over="ignore"):
+        x = _splitmix64(np.uint64(seed) ^ (doc_key.astype(np.uint64) << np.uint64(16)))
+        x = _splitmix64(x ^ np.uint64(stream * 0x1000003 + attempt * 0x9E37))
+        x = _splitmix64(x + slot.astype(np.uint64))
+    return np.asarray(x % np.uint64(high)).astype(np.int64)
+
+
 def _fold_in_group(
     X: sp.csr_matrix,
     group: np.ndarray,
@@ -133,29 +156,58 @@ def _fold_in_group(
 ) -> np.ndarray:
     n, k = len(group), lt.shape[1]
     side = longest * n_negatives
+    lengths = np.diff(X.indptr)[group]  # (N,)
+    row_of = np.repeat(np.arange(n), lengths)  # (M,) group row of each term occurrence
+    starts = np.cumsum(lengths) - lengths
+    pos = np.arange(len(row_of)) - starts[row_of]  # (M,) position within its document
+    ids = np.concatenate([X.indices[X.indptr[d] : X.indptr[d + 1]] for d in group]).astype(
+        np.int64
+    )  # (M,)
+    # Each document's draws depend only on the seed and its own terms.
+    doc_key = np.array(
+        [
+            zlib.crc32(X.indices[X.indptr[d] : X.indptr[d + 1]].astype(np.int64).tobytes())
+            for d in group
+        ],
+        dtype=np.uint64,
+    )
     terms = np.zeros((n, longest), dtype=np.int64)  # (N, L) term ids, padded
     mask = np.zeros((n, longest), dtype=np.float32)
+    terms[row_of, pos] = ids
+    mask[row_of, pos] = 1.0
+
+    # As d+: each term against n_negatives training documents without it.
+    slot = (pos[:, None] * n_negatives + np.arange(n_negatives)).astype(np.uint64)  # (M, n)
+    keys = np.broadcast_to(doc_key[row_of][:, None], slot.shape)
+    neg = _draw(seed, keys, 0, slot, 0, train_index.n_docs)  # (M, n)
+    t = np.broadcast_to(ids[:, None], neg.shape)
+    bad = train_index.contains(neg, t)
+    for attempt in range(1, 51):
+        if not bad.any():
+            break
+        neg[bad] = _draw(seed, keys[bad], 0, slot[bad], attempt, train_index.n_docs)
+        bad[bad] = train_index.contains(neg[bad], t[bad])
     neg_scores = np.zeros((n, longest, n_negatives), dtype=np.float32)  # ls(g, d-), fixed
+    neg_scores[row_of, pos] = np.einsum("mk,mjk->mj", lt[ids], ld_train[neg])
+
+    # As d-: as many training incidences (g', d+') with g' absent from the document.
+    n_train = len(train_index.keys)
+    pick = _draw(seed, keys, 1, slot, 0, n_train).ravel()  # (M * n,)
+    t_other, d_other = train_index.terms[pick], train_index.docs[pick]
+    other_row = np.repeat(row_of, n_negatives)
+    own = np.sort(row_of * train_index.n_terms + ids)  # this group's (row, term) keys
+    query = other_row * train_index.n_terms + t_other
+    found = np.minimum(np.searchsorted(own, query), len(own) - 1)
+    keep = own[found] != query
+    t_other, d_other, other_row = t_other[keep], d_other[keep], other_row[keep]
+    counts = np.bincount(other_row, minlength=n)
+    other_pos = np.arange(len(other_row)) - (np.cumsum(counts) - counts)[other_row]
     other_terms = np.zeros((n, side), dtype=np.int64)  # g' absent from the document
     other_mask = np.zeros((n, side), dtype=np.float32)
     other_scores = np.zeros((n, side), dtype=np.float32)  # ls(g', d'), fixed
-    n_train = len(train_index.keys)
-    for row, d in enumerate(group):
-        ids = X.indices[X.indptr[d] : X.indptr[d + 1]].astype(np.int64)
-        rng = np.random.default_rng([seed, zlib.crc32(ids.tobytes())])
-        m = len(ids)
-        terms[row, :m] = ids
-        mask[row, :m] = 1.0
-        neg = train_index.sample_negatives(ids, n_negatives, rng)  # (m, n_neg)
-        neg_scores[row, :m] = np.einsum("mk,mjk->mj", lt[ids], ld_train[neg])
-        pick = rng.integers(0, n_train, size=m * n_negatives)
-        t_other, d_other = train_index.terms[pick], train_index.docs[pick]
-        keep = ~np.isin(t_other, ids)
-        t_other, d_other = t_other[keep], d_other[keep]
-        j = len(t_other)
-        other_terms[row, :j] = t_other
-        other_mask[row, :j] = 1.0
-        other_scores[row, :j] = np.einsum("mk,mk->m", lt[t_other], ld_train[d_other])
+    other_terms[other_row, other_pos] = t_other
+    other_mask[other_row, other_pos] = 1.0
+    other_scores[other_row, other_pos] = np.einsum("mk,mk->m", lt[t_other], ld_train[d_other])
 
     # Gradient descent on the hinge, written out by hand (no autograd): with lt and the
     # training side fixed, d loss / d ld is minus the sum of lt over the active d+
