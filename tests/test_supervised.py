@@ -175,3 +175,20 @@ def test_unsupervised_model_refuses_predict(fitted: NeuralTopicModel) -> None:
     with pytest.raises(NeurotopicError, match="unsupervised"):
         fitted.predict(["a text"])
     assert fitted.task_ is None
+
+
+def test_report_of_a_supervised_model_shows_topic_label_associations(
+    classifier: NeuralTopicModel,
+) -> None:
+    import json
+
+    from neurotopic.report import build_report
+
+    from .test_report import _parse
+
+    page = build_report(classifier, evaluate=False)
+    specs = json.loads(_parse(page).json_blocks["report-specs"])
+    labels = json.dumps(specs["labels"])
+    assert "label weight" in labels
+    for name in classifier.classes_:
+        assert f'"{name}"' in labels
