@@ -7,11 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from gensim.models import KeyedVectors
 
+from neurotopic import embeddings
 from neurotopic.datasets import load_bbc
 from neurotopic.embeddings import (
     load_vectors,
+    randomized_svd_float32,
     term_vectors,
     train_ppmi,
     train_word2vec,
@@ -19,6 +22,7 @@ from neurotopic.embeddings import (
 )
 from neurotopic.errors import NeurotopicError
 from neurotopic.text import content_runs, default_stop_words, tokenize
+from neurotopic.tokens import encode_runs
 
 WORDS = ["new", "york", "city", "up", "down"]
 VECTORS = np.array(
@@ -199,3 +203,47 @@ def test_train_ppmi_respects_min_count_and_handles_empty_input() -> None:
     kv = train_ppmi([["rare", "common", "common"], ["common"]], vector_size=4, min_count=2)
     assert kv.index_to_key == ["common"]
     assert len(train_ppmi([[], []], vector_size=4).index_to_key) == 0
+
+
+def test_window_cooccurrence_in_blocks_sums_to_the_whole(bbc_sentences: list[list[str]]) -> None:
+    words = sorted({w for s in bbc_sentences for w in s})
+    index = {w: i for i, w in enumerate(words)}
+    whole = window_cooccurrence(bbc_sentences, index, window=5)
+    tokens = encode_runs([s] for s in bbc_sentences)
+    assert (window_cooccurrence(tokens, index, window=5) != whole).nnz == 0
+    # Blocks of about 500 tokens (whole documents): the same counts, up to rounding.
+    blocks = window_cooccurrence(tokens, index, window=5, block_tokens=500)
+    assert blocks.nnz == whole.nnz
+    np.testing.assert_allclose(blocks.toarray(), whole.toarray(), rtol=1e-12)
+
+
+def test_randomized_svd_float32_finds_the_leading_singular_pairs() -> None:
+    rng = np.random.default_rng(0)
+    # Rank 6 plus noise: the 6 leading pairs are well separated.
+    low = rng.normal(size=(400, 6)) @ np.diag([40, 30, 20, 15, 10, 8]) @ rng.normal(size=(6, 300))
+    M = sp.csr_matrix(
+        np.where(rng.random((400, 300)) < 0.3, low / 20 + rng.normal(size=low.shape), 0)
+    )
+    u, s = randomized_svd_float32(M, 6, seed=0)
+    u_ref, s_ref, _ = np.linalg.svd(M.toarray(), full_matrices=False)
+    assert u.dtype == np.float32 and u.shape == (400, 6)
+    # A randomized sketch: the leading pairs are near exact, the last within 1%.
+    np.testing.assert_allclose(s, s_ref[:6], rtol=1e-2)
+    np.testing.assert_allclose(s[:4], s_ref[:4], rtol=1e-4)
+    np.testing.assert_allclose(np.abs((u_ref[:, :4] * u[:, :4]).sum(axis=0)), 1.0, atol=1e-3)
+    again, _ = randomized_svd_float32(M, 6, seed=0)
+    np.testing.assert_array_equal(u, again)
+
+
+def test_train_ppmi_float32_path_gives_the_same_neighbours(
+    bbc_all_sentences: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact = train_ppmi(bbc_all_sentences, vector_size=50, seed=0)
+    monkeypatch.setattr(embeddings, "FLOAT32_SVD_NNZ", 0)  # as for a corpus of 1M documents
+    fast = train_ppmi(bbc_all_sentences, vector_size=50, seed=0)
+    assert fast.index_to_key == exact.index_to_key
+    # Both are randomized approximations (different sketches): neighbours mostly agree.
+    for word in ("film", "economy", "election"):
+        a = {w for w, _ in exact.most_similar(word, topn=10)}
+        b = {w for w, _ in fast.most_similar(word, topn=10)}
+        assert len(a & b) >= 6

@@ -16,7 +16,14 @@ from gensim.models import CoherenceModel
 
 from neurotopic import metrics
 from neurotopic.errors import NeurotopicError
-from neurotopic.metrics import c_v, diversity, doc_topic_accuracy, npmi, ranking_accuracy
+from neurotopic.metrics import (
+    c_v,
+    diversity,
+    doc_topic_accuracy,
+    npmi,
+    ranking_accuracy,
+    topic_recovery,
+)
 
 SPORT = ["match", "game", "players", "win", "team", "season", "coach", "cup", "england", "play"]
 BUSINESS = ["bank", "shares", "market", "profits", "growth", "economy", "sales", "company"]
@@ -247,6 +254,38 @@ def test_diversity() -> None:
         diversity(topics, top_n=0)
     with pytest.raises(NeurotopicError, match="topic 1"):
         diversity([["a"], []])
+
+
+# ------------------------------------------------------------------ topic_recovery
+
+
+def test_topic_recovery_matches_best_learned_topic() -> None:
+    true = [SPORT[:8], BUSINESS[:8], ENTERTAINMENT[:8]]
+    # Learned topics in another order, terms reordered, with intruders.
+    learned = [
+        ENTERTAINMENT[:8][::-1],
+        [*BUSINESS[:4], "oil", "election", "wales", "software"],
+        [*SPORT[:6], "the", "of"],
+    ]
+    assert topic_recovery(true, learned, top_n=8) == pytest.approx((6 / 8 + 4 / 8 + 1) / 3)
+    assert topic_recovery(true, true, top_n=8) == 1.0
+    # Only the leading top_n terms count, on both sides.
+    assert topic_recovery([["a", "b", "c"]], [["c", "b", "a"]], top_n=2) == 0.5
+    # One learned topic may match several true ones; a missing topic scores 0.
+    assert topic_recovery([["a", "b"], ["c", "d"]], [["a", "b", "c", "d"]], top_n=4) == 1.0
+    assert topic_recovery([["a", "b"], ["c", "d"]], [["a", "b"]], top_n=2) == 0.5
+    assert topic_recovery([["a"]], [["x"]]) == 0.0
+    # Shorter topics are used whole; duplicates count once.
+    assert topic_recovery([["a", "a", "b"]], [["a", "x"]], top_n=20) == 0.5
+
+
+def test_topic_recovery_rejects_bad_input() -> None:
+    with pytest.raises(NeurotopicError, match="top_n"):
+        topic_recovery([["a"]], [["a"]], top_n=0)
+    with pytest.raises(NeurotopicError, match="topics is empty"):
+        topic_recovery([], [["a"]])
+    with pytest.raises(NeurotopicError, match="topic 0"):
+        topic_recovery([["a"]], [[]])
 
 
 # ------------------------------------------------------------------ doc_topic_accuracy

@@ -98,3 +98,14 @@ def test_top_term_ids_breaks_ties_by_lower_id() -> None:
     assert top_term_ids(scores, 3).tolist() == [[1, 2, 4], [0, 1, 2]]
     assert top_term_ids(scores, 10).shape == (2, 5)
     assert top_term_ids(scores, 10)[0].tolist() == [1, 2, 4, 0, 3]
+
+
+def test_data_topic_term_in_blocks_is_exact() -> None:
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 80, density=0.05, random_state=1, format="csr", dtype=np.float32)
+    X.data[:] = rng.integers(1, 4, X.nnz)
+    lt = rng.random((80, 7)).astype(np.float32)
+    ld = rng.dirichlet(np.ones(7), 300)
+    whole = data_topic_term(X, lt, ld)
+    for block_size in (1, 50, 700):  # one document per block ... a few dozen
+        np.testing.assert_array_equal(data_topic_term(X, lt, ld, block_size=block_size), whole)

@@ -50,6 +50,7 @@ def incidences(X: sp.csr_matrix) -> set[tuple[int, int]]:
 def test_contains_matches_the_matrix_for_every_pair(max_bitmap_bytes: int) -> None:
     index = IncidenceIndex(SMALL, max_bitmap_bytes=max_bitmap_bytes)
     assert (index.bitmap is not None) == (max_bitmap_bytes > 0)
+    assert (index.filter is not None) == (max_bitmap_bytes == 0)
     docs, terms = np.meshgrid(np.arange(6), np.arange(4), indexing="ij")
     assert np.array_equal(index.contains(docs, terms), DENSE > 0)
     assert np.all(np.diff(index.keys) > 0)
@@ -193,3 +194,19 @@ def test_negative_terms_are_absent_from_the_document_and_favour_frequent_terms(
     df = sampler.index.doc_freq
     # df ** 0.75 sampling: the drawn terms are more frequent than uniform draws would be.
     assert df[terms].mean() > 1.1 * df.mean()
+
+
+def test_filtered_keys_give_the_same_negatives_as_the_bitmap(bbc_X: sp.csr_matrix) -> None:
+    exact = IncidenceIndex(bbc_X)
+    filtered = IncidenceIndex(bbc_X, max_bitmap_bytes=1024)  # too small: hashed filter + keys
+    assert exact.bitmap is not None and filtered.filter is not None
+    rng = np.random.default_rng(0)
+    docs = rng.integers(0, bbc_X.shape[0], size=(2000, 5))
+    terms = rng.integers(0, bbc_X.shape[1], size=(2000, 5))
+    docs[:100, 0], terms[:100, 0] = exact.docs[:100], exact.terms[:100]  # true incidences
+    np.testing.assert_array_equal(filtered.contains(docs, terms), exact.contains(docs, terms))
+    draw = exact.terms[:5000]
+    np.testing.assert_array_equal(
+        filtered.sample_negatives(draw, 5, np.random.default_rng(1)),
+        exact.sample_negatives(draw, 5, np.random.default_rng(1)),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from neurotopic.datasets import load_bbc
@@ -12,9 +13,12 @@ from neurotopic.text import (
     PhraseModel,
     content_runs,
     default_stop_words,
+    encode_texts,
     learn_phrases,
+    learn_phrases_arrays,
     tokenize,
 )
+from neurotopic.tokens import encode_runs
 
 STOP = default_stop_words()
 
@@ -136,6 +140,27 @@ def test_content_runs_keep_every_content_token_in_order(
     assert all(t not in STOP for runs in bbc_runs for r in runs for t in r)
 
 
+# ------------------------------------------------------------ encode_texts
+
+
+def test_encode_texts_equals_content_runs_on_bbc(bbc_runs: list[list[list[str]]]) -> None:
+    texts = load_bbc().texts[::11]
+    tokens = encode_texts(texts, STOP)
+    assert tokens.n_docs == len(texts)
+    assert tokens.to_runs() == bbc_runs
+    # Chunking (and reading from a generator) changes nothing.
+    small = encode_texts((t for t in texts), STOP, chunk_docs=7)
+    assert small.to_runs() == bbc_runs
+    assert small.types == tokens.types
+    np.testing.assert_array_equal(small.ids, tokens.ids)
+
+
+def test_encode_texts_keeps_empty_documents_and_breaks_runs_at_removals() -> None:
+    tokens = encode_texts(["", "The of a", "Bank of England raised rates", "x y ok"], STOP)
+    assert tokens.doc_ptr.tolist() == [0, 0, 0, 4, 5]
+    assert tokens.to_runs() == [[], [], [["bank"], ["england", "raised", "rates"]], [["ok"]]]
+
+
 # ------------------------------------------------------------ learn_phrases
 
 
@@ -169,6 +194,16 @@ def test_applied_phrases_only_join_adjacent_words(
             assert all(len(t.split(" ")) <= 3 for t in new_run)
             n_multi += sum(" " in t for t in new_run)
     assert n_multi > 100
+
+
+def test_learn_phrases_arrays_returns_the_merged_corpus(
+    bbc_runs: list[list[list[str]]], bbc_phrases: PhraseModel
+) -> None:
+    model, merged = learn_phrases_arrays(encode_runs(bbc_runs), max_ngram=3)
+    assert model.layers == bbc_phrases.layers
+    expected = bbc_phrases.apply_docs(bbc_runs)  # the reference, token-by-token merge
+    assert merged.to_runs() == expected
+    assert bbc_phrases.apply_arrays(encode_runs(bbc_runs)).to_runs() == expected
 
 
 def test_learn_phrases_never_merges_across_a_stop_word() -> None:

@@ -8,7 +8,8 @@ import pytest
 from neurotopic.datasets import load_bbc
 from neurotopic.errors import NeurotopicError
 from neurotopic.text import Analyzer, PhraseModel, default_stop_words
-from neurotopic.vocabulary import Vocabulary, build_vocabulary
+from neurotopic.tokens import encode_runs
+from neurotopic.vocabulary import Vocabulary, analyse_corpus, build_vocabulary
 
 # Document frequencies: a 5, b 3, d 2, e 2, c 1 (of 5 documents); "b" twice in doc 0.
 DOCS = [
@@ -112,3 +113,26 @@ def test_doc_term_matrix_matches_vocabulary_on_bbc() -> None:
     assert X.sum() == sum(1 for doc in docs for t in doc if t in index)
     assert vocab.doc_freq.min() >= 3
     assert vocab.doc_freq.max() <= 0.5 * len(docs)
+
+
+def test_token_arrays_give_the_same_vocabulary_and_matrix_as_lists() -> None:
+    texts = load_bbc().texts[::11]
+    corpus = analyse_corpus(texts, min_df=3)
+    docs = corpus.doc_terms  # Python lists of the same terms
+    assert docs == [
+        [t for r in runs for t in r] for runs in corpus.analyzer.phrases.apply_docs(corpus.doc_runs)
+    ]
+    from_lists = build_vocabulary(docs, min_df=3)
+    assert from_lists.terms == corpus.vocabulary.terms
+    np.testing.assert_array_equal(from_lists.doc_freq, corpus.vocabulary.doc_freq)
+    X = corpus.vocabulary.doc_term_matrix(corpus.terms)
+    assert (X != corpus.vocabulary.doc_term_matrix(docs)).nnz == 0
+    assert (X != corpus.vocabulary.doc_term_matrix(encode_runs([d] for d in docs))).nnz == 0
+    # Every document's terms are those the analyzer gives it alone.
+    analyzer, index = corpus.analyzer, corpus.vocabulary.index
+    for d in (0, 7, len(texts) - 1):
+        counts = np.zeros(len(index))
+        for t in analyzer.terms(texts[d]):
+            if t in index:
+                counts[index[t]] += 1
+        np.testing.assert_array_equal(X[d].toarray().ravel(), counts)

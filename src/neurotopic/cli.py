@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,11 +18,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import io
+from . import checkpoint, distributed, io
 from ._version import __version__
 from .corpus import read_corpus
 from .errors import NeurotopicError
-from .estimator import NeuralTopicModel
+from .estimator import NeuralTopicModel, resolve_device
 
 EXIT_USAGE = 2
 
@@ -83,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     fit.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help="positive pairs per step, over all processes under torchrun (default: 4096); "
+        "raise it with the number of processes",
+    )
+    fit.add_argument(
         "--label-field",
         metavar="F",
         help="JSONL key or CSV column with each document's label (needs --task); for "
@@ -96,7 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--top", type=int, default=10, metavar="N", help="terms per topic to print (default: 10)"
     )
-    fit.add_argument("--force", action="store_true", help="replace an existing --out directory")
+    fit.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="continue an interrupted fit from its checkpoint DIR (OUT.checkpoint, written "
+        "after every epoch and on Ctrl-C); same corpus and options, --epochs may grow",
+    )
+    fit.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out directory and discard a checkpoint left in OUT.checkpoint",
+    )
     fit.add_argument(
         "--quiet", action="store_true", help="no progress output; print only the topics"
     )
@@ -236,7 +254,14 @@ def _print_topics(model: NeuralTopicModel, top: int, exclude: Sequence[str] = ()
 
 
 def _fit_and_save(
-    texts: list[str], args: argparse.Namespace, out: Path, force: bool, labels: Any = None
+    texts: list[str],
+    args: argparse.Namespace,
+    out: Path,
+    force: bool,
+    labels: Any = None,
+    *,
+    checkpoint_dir: Path | None = None,
+    rank: int = 0,
 ) -> NeuralTopicModel:
     if out.exists() and not force:
         raise NeurotopicError(
@@ -246,13 +271,20 @@ def _fit_and_save(
         args.topics,
         epochs=args.epochs,
         random_state=args.seed,
-        verbose=not args.quiet,
+        verbose=not args.quiet and rank == 0,
+        checkpoint_dir=checkpoint_dir,
         **{k: v for k, v in _fit_options(args).items() if v is not None},
     )
     start = time.perf_counter()
     model.fit(texts, labels)
     seconds = time.perf_counter() - start
+    if rank != 0:  # a data-parallel fit: every process holds the model, rank 0 saves it
+        return model
+    if checkpoint_dir is not None:  # the model is complete: nothing left to resume
+        model.set_params(checkpoint_dir=None)
     model.save(out, overwrite=force)
+    if checkpoint_dir is not None:
+        checkpoint.remove(checkpoint_dir)
     if not args.quiet:
         last = model.history_[-1]
         print(
@@ -270,6 +302,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "min_df": getattr(args, "min_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),
+        "batch_size": getattr(args, "batch_size", None),
         "task": getattr(args, "task", None),
     }
 
@@ -287,14 +320,47 @@ def _cmd_fit(args: argparse.Namespace) -> None:
         raise NeurotopicError(
             "--task and --label-field go together: pass both to fit a supervised model, or neither"
         )
-    texts, labels = read_corpus(
-        args.corpus, text_field=args.text_field, label_field=args.label_field
-    )
-    y: Any = labels
-    if args.task == "multilabel" and labels is not None:
-        y = _multilabel_sets(labels)
-    model = _fit_and_save(texts, args, Path(args.out), args.force, y)
-    _print_topics(model, args.top)
+    # Checkpoints go to OUT.checkpoint (or the --resume DIR); the fit is data-parallel
+    # when torchrun launched it (WORLD_SIZE > 1 in the environment).
+    out = Path(args.out)
+    ckpt = Path(args.resume) if args.resume else checkpoint.default_path(out)
+    joined = distributed.init_from_env(cuda=resolve_device(args.device).type == "cuda")
+    comm = distributed.ProcessGroup.current()
+    try:
+        checkpoint.prepare(ckpt, resume=args.resume is not None, force=args.force, comm=comm)
+        try:
+            texts, labels = read_corpus(
+                args.corpus, text_field=args.text_field, label_field=args.label_field
+            )
+            y: Any = labels
+            if args.task == "multilabel" and labels is not None:
+                y = _multilabel_sets(labels)
+            model = _fit_and_save(
+                texts, args, out, args.force, y, checkpoint_dir=ckpt, rank=comm.rank
+            )
+        except KeyboardInterrupt:
+            message = _interrupted(ckpt, args.resume is not None, comm.rank)
+            raise KeyboardInterrupt(message) from None
+        except NeurotopicError:
+            if args.resume is None and comm.rank == 0:  # leave nothing half-done behind
+                checkpoint.remove(ckpt)
+            raise
+    finally:
+        if joined:
+            distributed.shutdown()
+    if comm.rank == 0:
+        _print_topics(model, args.top)
+
+
+def _interrupted(ckpt: Path, resumed: bool, rank: int) -> str:
+    """The message of a fit stopped by Ctrl-C (or SIGTERM): where its checkpoint is."""
+    held = checkpoint.describe(ckpt)
+    if held is None:
+        if rank == 0 and not resumed:
+            checkpoint.remove(ckpt)
+        return "interrupted; nothing was written"
+    how = "rerun the same command" if resumed else f"rerun the same command with --resume {ckpt}"
+    return f"interrupted; '{ckpt}' holds a checkpoint after {held}; to continue, {how}"
 
 
 def _cmd_topics(args: argparse.Namespace) -> None:
@@ -492,10 +558,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _COMMANDS[args.command](args)
     except NeurotopicError as exc:
-        print(f"neurotopic: error: {exc}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, one process tells
+            print(f"neurotopic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("neurotopic: interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        if os.environ.get("RANK", "0") == "0":
+            print(f"neurotopic: {exc or 'interrupted; nothing was written'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

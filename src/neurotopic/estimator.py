@@ -22,13 +22,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import io
 from ._version import __version__
+from .checkpoint import Checkpoint
+from .distributed import Collective, ProcessGroup
 from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
+from .fingerprint import fingerprint
 from .inference import fold_in
 from .model import NTMNetwork
 from .pretrain import initial_doc_logits, pretrain_topic_weights
 from .readout import data_topic_term, relevance, top_term_ids
 from .sampling import IncidenceIndex, TripleSampler
+from .stage import TextStage
 from .supervised import (
     TASKS,
     LabelLayer,
@@ -191,6 +195,14 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     n_jobs : int, default=1
         Threads of word2vec training and of torch on the CPU; more can be faster but
         is not reproducible (parallel sums change order between runs).
+    checkpoint_dir : str, path or None, default=None
+        Directory for checkpoints of the fit (see :mod:`neurotopic.checkpoint`): the
+        text stage, then the weights, optimiser moments and sampler state after every
+        epoch, and after the current step on SIGINT or SIGTERM (which then raise
+        ``KeyboardInterrupt``).  A fit with the same parameters (``epochs``, ``verbose``,
+        ``n_jobs``, ``device`` and the readout may differ) and corpus resumes from it and
+        gives the result of an uninterrupted fit; another fit's checkpoint is refused.
+        It stays after the fit: delete it to start over.
     random_state : int, RandomState or None, default=None
         Seed of every random draw; an int gives the same topics on every CPU run.
     verbose : bool, default=False
@@ -215,6 +227,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Class labels in output order (classification and multi-label only).
     label_weight_ : ndarray of shape (n_topics, n_outputs)
         The sNTM label layer W3 (supervised models only); ``label_bias_`` is its bias.
+
+    Notes
+    -----
+    Under an initialised ``torch.distributed`` process group (``torchrun``), :meth:`fit`
+    is data-parallel: call it on every process with the same texts; each trains the W1
+    rows of its share of the documents, and every process ends with the whole model
+    (see :mod:`neurotopic.distributed` and ``docs/scaling.md``).
     """
 
     task_: str | None
@@ -251,6 +270,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         label_loss_weight: float = 1.0,
         device: str = "auto",
         n_jobs: int = 1,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: bool = False,
     ) -> None:
@@ -283,6 +303,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.label_loss_weight = label_loss_weight
         self.device = device
         self.n_jobs = n_jobs
+        self.checkpoint_dir = checkpoint_dir
         self.random_state = random_state
         self.verbose = verbose
 
@@ -348,10 +369,50 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         docs = _check_texts(texts)
         labels = encode_labels(self.task, y, len(docs)) if self.task is not None else None
         rs = check_random_state(self.random_state)
-        seed = int(rs.randint(0, 2**31 - 1))
+        comm = ProcessGroup.current()  # alone unless under torch.distributed
+        seed = comm.broadcast_seed(int(rs.randint(0, 2**31 - 1)))
         device = resolve_device(self.device)
+        store = None
+        if self.checkpoint_dir is not None:
+            fit_id = fingerprint(self.get_params(), docs, labels, comm.world_size)
+            store = Checkpoint.open(self.checkpoint_dir, fingerprint=fit_id, seed=seed, comm=comm)
+            seed = store.seed
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        # Rank 0 runs (or restores) the text stage and sends it to the other processes.
+        stage = comm.share(
+            lambda: self._text_stage(docs, seed, timings, store), TextStage.encode, TextStage.decode
+        )
+        with torch_threads(self.n_jobs):
+            self._pretrain_and_train(
+                stage.vocabulary,
+                stage.analyzer,
+                stage.term_vectors,
+                stage.X,
+                seed,
+                device,
+                timings,
+                labels,
+                store=store,
+                comm=comm,
+            )
+        timings["total"] = time.perf_counter() - t0
+        self.fit_seconds_ = timings
+
+    def _text_stage(
+        self,
+        docs: list[str],
+        seed: int,
+        timings: dict[str, float],
+        store: Checkpoint | None = None,
+    ) -> TextStage:
+        """Terms, vocabulary, term vectors and the document-term matrix of ``docs``."""
+        t0 = time.perf_counter()
+        saved = store.read_text_stage() if store is not None else None
+        if saved is not None:
+            timings["text"], timings["vectors"] = time.perf_counter() - t0, 0.0
+            self._log(f"text stage restored from {store.path if store else ''}")
+            return saved
 
         # 1. text -> terms
         corpus = analyse_corpus(
@@ -362,23 +423,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             max_df=self.max_df,
             max_terms=self.max_terms,
         )
-        analyzer, doc_runs, doc_terms, vocab = (
-            corpus.analyzer,
-            corpus.doc_runs,
-            corpus.doc_terms,
-            corpus.vocabulary,
-        )
+        analyzer, vocab = corpus.analyzer, corpus.vocabulary
         timings["text"] = time.perf_counter() - t0
         self._log(f"{len(docs)} documents, {len(vocab)} terms ({timings['text']:.1f}s)")
 
         # 2. word vectors -> term vectors (fixed)
         t1 = time.perf_counter()
         if isinstance(self.vectors, str) and self.vectors == "ppmi":
-            sentences = [[w for r in runs for w in r] for runs in doc_runs]
             self._log("training PPMI-SVD word vectors")
-            kv = train_ppmi(sentences, vector_size=self.vector_size, seed=seed)
+            kv = train_ppmi(corpus.words, vector_size=self.vector_size, seed=seed)
         elif isinstance(self.vectors, str) and self.vectors == "word2vec":
-            sentences = [[w for r in runs for w in r] for runs in doc_runs]
+            sentences = corpus.words.to_lists()
             w2v_epochs = self.word2vec_epochs or auto_word2vec_epochs(sum(map(len, sentences)))
             self._log(f"training word2vec ({w2v_epochs} epochs)")
             kv = train_word2vec(
@@ -413,12 +468,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 "use fewer topics or lower min_df"
             )
         timings["vectors"] = time.perf_counter() - t1
-        X = vocab.doc_term_matrix(doc_terms)
-
-        with torch_threads(self.n_jobs):
-            self._pretrain_and_train(vocab, analyzer, le, X, seed, device, timings, labels)
-        timings["total"] = time.perf_counter() - t0
-        self.fit_seconds_ = timings
+        stage = TextStage(vocab, analyzer, le, vocab.doc_term_matrix(corpus.terms))
+        if store is not None:
+            store.write_text_stage(stage)
+        return stage
 
     def _pretrain_and_train(
         self,
@@ -430,28 +483,54 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         device: torch.device,
         timings: dict[str, float],
         labels: Labels | None = None,
+        *,
+        store: Checkpoint | None = None,
+        comm: Collective | None = None,
     ) -> None:
-        # 3. pre-training
+        comm = comm or Collective()
+        # This process's documents: all of them alone, every P-th under torch.distributed.
+        rows = comm.shard(X.shape[0]) if comm.world_size > 1 else None
+        X_own = X[rows] if rows is not None else X
+        network = NTMNetwork(torch.from_numpy(le), X_own.shape[0], self.n_topics)
+        supervision = None
+        if labels is not None:
+            targets = labels.targets[rows] if rows is not None else labels.targets
+            supervision = Supervision(
+                layer=LabelLayer(self.n_topics, labels.n_outputs),
+                task=labels.task,
+                targets=torch.from_numpy(targets).to(device),
+                weight=self.label_loss_weight,
+            )
+
+        # 3. pre-training (unless a checkpoint holds a later state)
         t2 = time.perf_counter()
-        W2, b2 = pretrain_topic_weights(le, self.n_topics, steps=self.pretrain_steps, seed=seed)
-        lt0 = expit(le @ W2 + b2)
-        W1 = initial_doc_logits(X, lt0, temperature=self.init_temperature)
-        network = NTMNetwork(torch.from_numpy(le), X.shape[0], self.n_topics)
-        with torch.no_grad():
-            network.topic_weight.copy_(torch.from_numpy(W2))
-            network.topic_bias.copy_(torch.from_numpy(b2))
-            network.doc_logits.weight.copy_(torch.from_numpy(W1))
+        resume = store.restore(network, supervision) if store is not None else None
+        if resume is None:
+            W2, b2 = pretrain_topic_weights(le, self.n_topics, steps=self.pretrain_steps, seed=seed)
+            lt0 = expit(le @ W2 + b2)
+            reference = X if rows is not None else None  # scale shards like the whole corpus
+            W1 = initial_doc_logits(
+                X_own, lt0, temperature=self.init_temperature, reference=reference
+            )
+            with torch.no_grad():
+                network.topic_weight.copy_(torch.from_numpy(W2))
+                network.topic_bias.copy_(torch.from_numpy(b2))
+                network.doc_logits.weight.copy_(torch.from_numpy(W1))
         network.to(device)
+        if supervision is not None:
+            supervision.layer.to(device)
         timings["pretrain"] = time.perf_counter() - t2
 
         # 4. fine-tuning on the ranking hinge
         t3 = time.perf_counter()
-        sampler = TripleSampler(
-            X,
-            n_negatives=self.n_negatives,
-            holdout=self.holdout,
-            term_power=self.term_power,
-            seed=seed,
+        sampler = comm.all_or_none(
+            lambda: TripleSampler(
+                X_own,
+                n_negatives=self.n_negatives,
+                holdout=self.holdout,
+                term_power=self.term_power,
+                seed=comm.sampler_seed(seed),
+            )
         )
         config = TrainConfig(
             epochs=self.epochs,
@@ -462,15 +541,19 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             entropy_weight=self.entropy_weight,
             term_negatives=self.term_negatives,
         )
-        supervision = None
-        if labels is not None:
-            supervision = Supervision(
-                layer=LabelLayer(self.n_topics, labels.n_outputs).to(device),
-                task=labels.task,
-                targets=torch.from_numpy(labels.targets).to(device),
-                weight=self.label_loss_weight,
+        history = comm.all_or_none(
+            lambda: train(
+                network,
+                sampler,
+                config,
+                progress=self.verbose and comm.rank == 0,
+                supervision=supervision,
+                resume=resume,
+                checkpoint=store.saver(network, supervision) if store is not None else None,
+                collective=comm,
             )
-        history = train(network, sampler, config, progress=self.verbose, supervision=supervision)
+        )
+        doc_logits = comm.gather_rows(network.doc_logits.weight.detach().cpu().numpy(), X.shape[0])
         timings["train"] = time.perf_counter() - t3
 
         self._set_fitted(
@@ -479,7 +562,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             term_vectors=le,
             topic_weight=network.topic_weight.detach().cpu().numpy(),
             topic_bias=network.topic_bias.detach().cpu().numpy(),
-            doc_logits=network.doc_logits.weight.detach().cpu().numpy(),
+            doc_logits=doc_logits,
             X=X,
             seed=seed,
             history=history,
@@ -747,6 +830,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             params["random_state"] = None
         if params["stop_words"] is not None and not isinstance(params["stop_words"], str):
             params["stop_words"] = list(params["stop_words"])
+        if params["checkpoint_dir"] is not None:
+            params["checkpoint_dir"] = os.fspath(params["checkpoint_dir"])
         X = self.X_train_
         arrays = {
             "term_vectors": self.term_vectors_,
@@ -858,7 +943,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return np.asarray(e / e.sum(axis=1, keepdims=True))
+    z = np.array(logits, dtype=np.float64)  # a copy, then in place: one (D, K) array
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z

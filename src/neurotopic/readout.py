@@ -18,7 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def data_topic_term(X: sp.csr_matrix, term_topic: np.ndarray, doc_topic: np.ndarray) -> np.ndarray:
+def data_topic_term(
+    X: sp.csr_matrix, term_topic: np.ndarray, doc_topic: np.ndarray, block_size: int = 2**24
+) -> np.ndarray:
     """Topic-term distributions from one E-step over the observed counts.
 
     Parameters
@@ -29,6 +31,8 @@ def data_topic_term(X: sp.csr_matrix, term_topic: np.ndarray, doc_topic: np.ndar
         ``lt``.
     doc_topic : ndarray of shape (n_docs, n_topics)
         ``ld``.
+    block_size : int
+        (incidence, topic) products computed at once (16 bytes each).
 
     Returns
     -------
@@ -49,8 +53,18 @@ def data_topic_term(X: sp.csr_matrix, term_topic: np.ndarray, doc_topic: np.ndar
     X = sp.csr_matrix(X, dtype=np.float64)
     lt = np.asarray(term_topic, dtype=np.float64)
     ld = np.asarray(doc_topic, dtype=np.float64)
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    ls = np.einsum("nk,nk->n", ld[rows], lt[X.indices])  # (nnz,)
+    ls = np.empty(X.nnz)  # (nnz,): ls(g, d) of every incidence
+    # In blocks of documents holding about block_size (incidence, topic) products, so
+    # memory stays near 16 * block_size bytes however large the corpus.
+    step = max(1, block_size // max(1, ld.shape[1]))
+    first = 0
+    while first < X.shape[0]:
+        last = max(first + 1, int(np.searchsorted(X.indptr, X.indptr[first] + step, "right")) - 1)
+        last = min(last, X.shape[0])
+        lo, hi = X.indptr[first], X.indptr[last]
+        rows = np.repeat(np.arange(first, last), np.diff(X.indptr[first : last + 1]))
+        ls[lo:hi] = np.einsum("nk,nk->n", ld[rows], lt[X.indices[lo:hi]])
+        first = last
     W = sp.csr_matrix((X.data / np.maximum(ls, 1e-12), X.indices, X.indptr), shape=X.shape)
     counts = lt * np.asarray(W.T @ ld)  # (V, K): n_kg
     totals = counts.sum(axis=0, keepdims=True)

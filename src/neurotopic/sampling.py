@@ -7,6 +7,8 @@ iterate over the corpus; ``term_power < 1`` flattens that towards rare terms
 (``df ** term_power``, like word2vec's 0.75).  Each positive gets ``n_negatives``
 documents drawn uniformly among those that do not contain g (rejection sampling
 against a bitmap of the incidences, or their sorted keys when the bitmap is too big).
+In a data-parallel fit each process has a sampler over its own shard of documents, so
+its negatives come from that shard (see :mod:`neurotopic.distributed`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ class IncidenceIndex:
 
     Membership is a bit lookup in a packed ``n_docs x n_terms`` bitmap when that fits
     in ``max_bitmap_bytes`` (O(1) per test), else a binary search in the sorted
-    ``doc * n_terms + term`` keys (O(log nnz)).
+    ``doc * n_terms + term`` keys (O(log nnz)), done only for the keys whose bit is set in
+    a hashed filter of about 16 bits per incidence (a one-hash Bloom filter): random
+    negatives are almost never incidences, so nearly every test ends at the filter, and
+    the answers are exact either way.
 
     Parameters
     ----------
@@ -55,19 +60,42 @@ class IncidenceIndex:
         self.doc_freq = np.bincount(self.terms, minlength=self.n_terms)  # (V,)
         n_bits = self.n_docs * self.n_terms
         self.bitmap: np.ndarray | None = None
+        self.filter: np.ndarray | None = None
         if n_bits <= 8 * max_bitmap_bytes:
             bits = np.zeros((n_bits + 7) // 8, dtype=np.uint8)
             np.bitwise_or.at(bits, self.keys >> 3, (1 << (self.keys & 7)).astype(np.uint8))
             self.bitmap = bits
+        else:
+            wanted = 16 * max(len(self.keys), 1)  # bits: about 6% false positives
+            self._filter_shift = 64 - min(max(int(np.ceil(np.log2(wanted))), 3), 31)
+            slots = self._slots(self.keys)
+            bits = np.zeros((2 ** (64 - self._filter_shift) + 7) // 8, dtype=np.uint8)
+            for bit in range(8):  # one pass per bit position: duplicates set the same bit
+                at = slots[(slots & 7) == bit] >> 3
+                bits[at] |= np.uint8(1 << bit)
+            self.filter = bits
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        """Filter positions of ``keys`` by multiplicative (Fibonacci) hashing."""
+        mixed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps mod 2**64
+        return np.asarray(mixed >> np.uint64(self._filter_shift)).astype(np.int64)
 
     def contains(self, docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
         """Whether each ``docs[i]`` contains ``terms[i]`` (broadcasting shapes)."""
         keys = docs * self.n_terms + terms
         if self.bitmap is not None:
             return np.asarray((self.bitmap[keys >> 3] >> (keys & 7)) & 1, dtype=bool)
-        pos = np.searchsorted(self.keys, keys)
-        pos = np.minimum(pos, len(self.keys) - 1)
-        return np.asarray(self.keys[pos] == keys)
+        keys = np.asarray(keys)
+        result = np.zeros(keys.shape, dtype=bool)
+        if self.filter is not None:
+            slots = self._slots(keys)
+            maybe = np.flatnonzero((self.filter[slots >> 3] >> (slots & 7)) & 1)
+        else:
+            maybe = np.arange(keys.size)
+        candidates = keys.reshape(-1)[maybe]
+        pos = np.minimum(np.searchsorted(self.keys, candidates), len(self.keys) - 1)
+        result.reshape(-1)[maybe] = self.keys[pos] == candidates
+        return result
 
     def sample_negatives(
         self, terms: np.ndarray, n_negatives: int, rng: np.random.Generator, max_rounds: int = 50
@@ -189,17 +217,29 @@ class TripleSampler:
         """Positive pairs per epoch."""
         return len(self.train_ids)
 
+    def epoch_order(self) -> np.ndarray:
+        """The ``n_train`` positive pairs of one epoch in visiting order (draws from ``rng``).
+
+        Returns
+        -------
+        ndarray of shape (n_train,), int64
+            Incidence ids (a permutation of the training ids when ``term_power`` is 1).
+        """
+        if self._probs is None:
+            return np.asarray(self.train_ids[self.rng.permutation(len(self.train_ids))])
+        return np.asarray(self.rng.choice(self.train_ids, size=len(self.train_ids), p=self._probs))
+
+    def batch(self, ids: np.ndarray) -> Batch:
+        """The triples of the positive pairs ``ids`` (incidence ids), negatives drawn now."""
+        terms = self.index.terms[ids]
+        return Batch(
+            terms=terms,
+            pos_docs=self.index.docs[ids],
+            neg_docs=self.index.sample_negatives(terms, self.n_negatives, self.rng),
+        )
+
     def epoch(self, batch_size: int) -> Iterator[Batch]:
         """Batches covering one epoch of ``n_train`` positive pairs."""
-        if self._probs is None:
-            order = self.train_ids[self.rng.permutation(len(self.train_ids))]
-        else:
-            order = self.rng.choice(self.train_ids, size=len(self.train_ids), p=self._probs)
+        order = self.epoch_order()
         for start in range(0, len(order), batch_size):
-            ids = order[start : start + batch_size]
-            terms = self.index.terms[ids]
-            yield Batch(
-                terms=terms,
-                pos_docs=self.index.docs[ids],
-                neg_docs=self.index.sample_negatives(terms, self.n_negatives, self.rng),
-            )
+            yield self.batch(order[start : start + batch_size])

@@ -7,19 +7,33 @@ spaces (``"new york city"``).  Phrases are detected from the corpus the way gens
 words: a stop word breaks a run, so no phrase starts or ends with one and no phrase
 jumps over a removed word.  The learned phrases are plain data (JSON-serialisable),
 so a fitted model re-applies them to new documents exactly.
+
+A whole corpus is handled as flat arrays (:class:`~neurotopic.tokens.TokenArrays`: one
+type id per token, documents concatenated, CSR-style offsets), built while the texts
+stream past (:func:`encode_texts`), so its memory is a few bytes per token and no Python
+loop runs per token: phrase counts come from sorting pair keys and merging is a
+vectorised pass per layer (:func:`learn_phrases_arrays`, :meth:`PhraseModel.apply_arrays`).
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .errors import NeurotopicError
+from .tokens import (
+    TokenArrays,
+    TypeTable,
+    assemble,
+    encode_runs,
+    merge_pairs,
+    type_id,
+    unique_counts,
+)
 
 # A token: a letter, then letters, digits or inner hyphens.  Apostrophes split tokens,
 # so contractions and possessives leave short stubs ("don", "t", "s") that the
@@ -123,6 +137,72 @@ def content_runs(tokens: Sequence[str], stop_words: frozenset[str], min_len: int
     return runs
 
 
+def encode_texts(
+    texts: Iterable[str],
+    stop_words: frozenset[str],
+    *,
+    min_len: int = 2,
+    chunk_docs: int = 4096,
+) -> TokenArrays:
+    """Tokenise a stream of documents into :class:`TokenArrays` of content words.
+
+    Equivalent to ``[content_runs(tokenize(t), stop_words, min_len) for t in texts]``,
+    but the texts are read once, in chunks of ``chunk_docs`` (they may come from a
+    generator), and a chunk's tokens are mapped to ids, filtered and split into runs
+    with array operations.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    stop_words : frozenset of str
+        Removed; each removal (like a token shorter than ``min_len``) ends a run.
+    min_len : int
+        Shortest content word.
+    chunk_docs : int
+        Documents tokenised per array step.
+
+    Returns
+    -------
+    TokenArrays
+    """
+    table = TypeTable()
+    content = np.zeros(0, dtype=bool)  # (n_types,) whether a type is a content word
+    ids_parts: list[np.ndarray] = []
+    start_parts: list[np.ndarray] = []
+    length_parts: list[np.ndarray] = []
+    tokens: list[str] = []
+    lengths: list[int] = []
+
+    def flush() -> None:
+        nonlocal content
+        ids, new = table.encode(tokens)
+        flags = np.fromiter(
+            (w not in stop_words and len(w) >= min_len for w in new), bool, len(new)
+        )
+        content = np.concatenate([content, flags])
+        n = np.asarray(lengths, dtype=np.int64)  # (n_docs_chunk,)
+        keep = content[ids]  # (n_tokens_chunk,)
+        starts = np.zeros(len(ids), dtype=bool)  # a doc's first token or one after a removal
+        starts[(np.cumsum(n) - n)[n > 0]] = True
+        starts[1:] |= ~keep[:-1]
+        doc = np.repeat(np.arange(len(n)), n)
+        ids_parts.append(ids[keep].astype(np.int32))
+        start_parts.append(starts[keep])
+        length_parts.append(np.bincount(doc[keep], minlength=len(n)))
+        tokens.clear()
+        lengths.clear()
+
+    for text in texts:
+        words = tokenize(text)
+        tokens.extend(words)
+        lengths.append(len(words))
+        if len(lengths) >= chunk_docs:
+            flush()
+    if lengths:
+        flush()
+    return assemble(table.types, ids_parts, start_parts, length_parts)
+
+
 @dataclass
 class PhraseModel:
     """Learned n-gram phrases, applied greedily left to right, layer by layer.
@@ -177,6 +257,34 @@ class PhraseModel:
         """:meth:`apply` for each document's list of runs."""
         return [self.apply(runs) for runs in doc_runs]
 
+    def apply_arrays(self, tokens: TokenArrays) -> TokenArrays:
+        """:meth:`apply` on a whole corpus in array form (the same merges, vectorised).
+
+        Parameters
+        ----------
+        tokens : TokenArrays
+            Content words with their runs.
+
+        Returns
+        -------
+        TokenArrays
+            The merged tokens; new phrase types are appended to ``types``.
+        """
+        types = list(tokens.types)
+        index = {t: i for i, t in enumerate(types)}
+        ids, run_start, doc_ptr = tokens.ids, tokens.run_start, tokens.doc_ptr
+        for pairs in self.layers:
+            left, right, merged = [], [], []
+            for a, b in sorted(pairs):
+                if a in index and b in index and (a + " " + b).count(" ") < self.max_ngram:
+                    left.append(index[a])
+                    right.append(index[b])
+                    merged.append(type_id(a + " " + b, types, index))
+            ids, run_start, doc_ptr = merge_pairs(
+                ids, run_start, doc_ptr, np.array(left), np.array(right), np.array(merged)
+            )
+        return TokenArrays(types, ids, run_start, doc_ptr)
+
     def to_json(self) -> dict[str, object]:
         """A JSON-serialisable form: ``{"max_ngram": 3, "layers": [[[a, b], ...], ...]}``."""
         return {
@@ -193,6 +301,51 @@ class PhraseModel:
         max_ngram = data["max_ngram"]
         assert isinstance(max_ngram, int)
         return cls(layers=layers, max_ngram=max_ngram)
+
+
+def learn_phrases_arrays(
+    tokens: TokenArrays,
+    *,
+    max_ngram: int = 3,
+    min_count: int = 5,
+    threshold: float = 10.0,
+) -> tuple[PhraseModel, TokenArrays]:
+    """:func:`learn_phrases` on a corpus in array form; also returns the merged tokens.
+
+    Each pass counts the pairs of adjacent tokens inside runs by sorting their keys
+    ``left * n_types + right``, scores them all at once and merges the chosen pairs with
+    one vectorised pass (:func:`neurotopic.tokens.merge_pairs`).
+
+    Returns
+    -------
+    phrases : PhraseModel
+    terms : TokenArrays
+        ``tokens`` with the phrases merged (``phrases.apply_arrays(tokens)``).
+    """
+    model = PhraseModel(layers=[], max_ngram=max_ngram)
+    types = list(tokens.types)
+    index = {t: i for i, t in enumerate(types)}
+    ids, run_start, doc_ptr = tokens.ids, tokens.run_start, tokens.doc_ptr
+    for _ in range(max(0, max_ngram - 1)):
+        n_types = len(types)
+        counts = np.bincount(ids, minlength=n_types)
+        n_words = np.fromiter((t.count(" ") + 1 for t in types), np.int64, n_types)
+        inner = ~run_start[1:]
+        keys, pair_counts = unique_counts(
+            ids[:-1][inner].astype(np.int64) * n_types + ids[1:][inner]
+        )
+        a, b = np.divmod(keys, n_types)
+        score = (pair_counts - min_count) / (counts[a] * counts[b]) * np.count_nonzero(counts)
+        chosen = (pair_counts >= min_count) & (n_words[a] + n_words[b] <= max_ngram)
+        chosen &= score > threshold
+        if not chosen.any():
+            break
+        a, b = a[chosen], b[chosen]
+        pairs = list(zip(a.tolist(), b.tolist(), strict=True))
+        model.layers.append({(types[i], types[j]) for i, j in pairs})
+        merged = np.array([type_id(types[i] + " " + types[j], types, index) for i, j in pairs])
+        ids, run_start, doc_ptr = merge_pairs(ids, run_start, doc_ptr, a, b, merged)
+    return model, TokenArrays(types, ids, run_start, doc_ptr)
 
 
 def learn_phrases(
@@ -225,27 +378,9 @@ def learn_phrases(
     -------
     PhraseModel
     """
-    model = PhraseModel(layers=[], max_ngram=max_ngram)
-    runs: list[Run] = [r for doc in doc_runs for r in doc]
-    for _ in range(max(0, max_ngram - 1)):
-        unigrams: Counter[str] = Counter()
-        bigrams: Counter[tuple[str, str]] = Counter()
-        for r in runs:
-            unigrams.update(r)
-            bigrams.update(itertools.pairwise(r))
-        n_types = len(unigrams)
-        pairs = {
-            (a, b)
-            for (a, b), c in bigrams.items()
-            if c >= min_count
-            and (a.count(" ") + b.count(" ") + 2) <= max_ngram
-            and (c - min_count) / (unigrams[a] * unigrams[b]) * n_types > threshold
-        }
-        if not pairs:
-            break
-        model.layers.append(pairs)
-        runs = [PhraseModel._merge(r, pairs, max_ngram) for r in runs]
-    return model
+    return learn_phrases_arrays(
+        encode_runs(doc_runs), max_ngram=max_ngram, min_count=min_count, threshold=threshold
+    )[0]
 
 
 @dataclass

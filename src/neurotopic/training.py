@@ -1,17 +1,27 @@
-"""The fine-tuning loop: batches of triples, the ranking hinge, per-row W1 updates."""
+"""The fine-tuning loop: batches of triples, the ranking hinge, per-row W1 updates.
+
+The loop can hand its state to a checkpoint after every epoch, stop cleanly at the end
+of a step on SIGINT or SIGTERM, continue from a saved state exactly as if it had never
+stopped, and run data-parallel (see :mod:`neurotopic.distributed`).
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .distributed import Collective
+from .errors import NeurotopicError
 from .model import NTMNetwork, ranking_hinge
 from .optim import RowAdam
 from .sampling import Batch, TripleSampler
+from .stopping import stop_on_signals
 from .supervised import LabelLayer, label_loss
 
 
@@ -77,6 +87,40 @@ class StepScores:
     ls_neg: torch.Tensor  # (B, n_neg)
 
 
+@dataclass
+class TrainState:
+    """Where training stands between two steps: what a checkpoint holds besides weights.
+
+    Attributes
+    ----------
+    epoch : int
+        Completed epochs.
+    step : int
+        Completed steps of epoch ``epoch + 1`` (0 at an epoch boundary).
+    history : list of dict
+        Records of epochs 0 to ``epoch`` (see :func:`train`).
+    rng_state : dict
+        The sampler's ``rng.bit_generator.state`` (JSON-serialisable).
+    dense_optimiser : dict
+        The ``"state"`` of Adam's ``state_dict()`` on W2, its bias and the label layer.
+    row_optimiser : dict
+        :meth:`neurotopic.optim.RowAdam.state_dict` of W1.
+    order : ndarray of shape (n_pairs,) or None
+        The positive pairs of the epoch in progress, in visiting order (``step > 0``).
+    totals : dict of str to float
+        Running sums of the epoch in progress (``step > 0``).
+    """
+
+    epoch: int
+    step: int
+    history: list[dict[str, Any]]
+    rng_state: dict[str, Any]
+    dense_optimiser: dict[int, dict[str, torch.Tensor]]
+    row_optimiser: dict[str, Any]
+    order: np.ndarray | None = None
+    totals: dict[str, float] = field(default_factory=dict)
+
+
 def distinct(ids: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Sorted distinct values of ``ids`` (all in ``[0, size)``) and each id's position.
 
@@ -129,6 +173,32 @@ def evaluate_triples(network: NTMNetwork, batch: Batch, margin: float) -> dict[s
     }
 
 
+def _heldout(
+    network: NTMNetwork, sampler: TripleSampler, margin: float, comm: Collective
+) -> dict[str, float]:
+    """Held-out hinge and ranking accuracy, over every rank's held-out triples."""
+    held = evaluate_triples(network, sampler.holdout_batch, margin)
+    if comm.world_size == 1:
+        return held
+    n = len(sampler.holdout_batch.terms)
+    hinge, correct, count = comm.sum(
+        [held["hinge"] * n if n else 0.0, held["ranking_accuracy"] * n if n else 0.0, n]
+    )
+    if count == 0:
+        return {"hinge": float("nan"), "ranking_accuracy": float("nan")}
+    return {"hinge": hinge / count, "ranking_accuracy": correct / count}
+
+
+_TOTALS = ("hinge", "correct", "count", "triples", "label", "steps", "seconds")
+
+
+def _new_totals() -> dict[str, float]:
+    """Running sums of an epoch; counts are integers, as the arithmetic always had them."""
+    totals: dict[str, float] = dict.fromkeys(_TOTALS, 0.0)
+    totals.update(count=0, triples=0, steps=0)
+    return totals
+
+
 def train(
     network: NTMNetwork,
     sampler: TripleSampler,
@@ -136,13 +206,16 @@ def train(
     *,
     progress: bool = True,
     supervision: Supervision | None = None,
+    resume: TrainState | None = None,
+    checkpoint: Callable[[TrainState], None] | None = None,
+    collective: Collective | None = None,
 ) -> list[dict[str, Any]]:
     """Fine-tune W1 and W2 on the ranking hinge.
 
     Parameters
     ----------
     network : NTMNetwork
-        Pre-trained network; updated in place.
+        Pre-trained network (or one holding ``resume``'s weights); updated in place.
     sampler : TripleSampler
         Source of training batches and of the held-out triples.
     config : TrainConfig
@@ -151,6 +224,18 @@ def train(
     supervision : Supervision, optional
         sNTM: adds ``weight * label loss`` over the distinct documents of each batch;
         the label layer is trained with W2.
+    resume : TrainState, optional
+        Continue a run from this state: the optimisers' moments, the sampler's RNG,
+        the epoch in progress and its totals are restored, so the run goes on exactly
+        as if it had not stopped.
+    checkpoint : callable, optional
+        Called with the state after every epoch.  While it is set, SIGINT and SIGTERM
+        stop training at the end of the current step: ``checkpoint`` gets that step's
+        state, then ``KeyboardInterrupt`` is raised.
+    collective : Collective, optional
+        The processes of a data-parallel fit (:class:`neurotopic.distributed.ProcessGroup`):
+        ``config.batch_size`` is then the global batch, dense gradients are averaged
+        each step and the records sum every rank's triples.  Default: alone.
 
     Returns
     -------
@@ -160,94 +245,148 @@ def train(
         ``heldout_ranking_accuracy``, ``seconds``, ``triples_per_second`` (and
         ``label_loss`` with supervision).
     """
+    comm = collective if collective is not None else Collective()
     device = network.topic_weight.device
     dense_params = [network.topic_weight, network.topic_bias]
     if supervision is not None:
         dense_params += list(supervision.layer.parameters())
+    comm.broadcast_parameters(dense_params)
     dense_opt = torch.optim.Adam(dense_params, lr=config.topic_learning_rate)
     # Adam per W1 row (SparseAdam's step): each row in the batch gets a normalised
     # step; rows not in the batch are untouched (no decay on the whole matrix).
     row_opt = RowAdam(network.doc_logits.weight.data, lr=config.doc_learning_rate)
-    held = evaluate_triples(network, sampler.holdout_batch, config.margin)
-    history: list[dict[str, Any]] = [
-        {
-            "epoch": 0,
-            "hinge": float("nan"),
-            "ranking_accuracy": float("nan"),
-            "heldout_hinge": held["hinge"],
-            "heldout_ranking_accuracy": held["ranking_accuracy"],
-            "seconds": 0.0,
-            "triples_per_second": float("nan"),
-        }
-    ]
-    n_batches = -(-sampler.n_train // config.batch_size)
+    order: np.ndarray | None = None
+    totals = _new_totals()
+    if resume is None:
+        held = _heldout(network, sampler, config.margin, comm)
+        history: list[dict[str, Any]] = [
+            {
+                "epoch": 0,
+                "hinge": float("nan"),
+                "ranking_accuracy": float("nan"),
+                "heldout_hinge": held["hinge"],
+                "heldout_ranking_accuracy": held["ranking_accuracy"],
+                "seconds": 0.0,
+                "triples_per_second": float("nan"),
+            }
+        ]
+        done, first_step = 0, 0
+    else:
+        if resume.epoch > config.epochs:
+            raise NeurotopicError(
+                f"the checkpoint has {resume.epoch} epochs done, more than epochs="
+                f"{config.epochs}; ask for at least {resume.epoch} epochs"
+            )
+        history = [dict(record) for record in resume.history]
+        groups = dense_opt.state_dict()["param_groups"]
+        dense_opt.load_state_dict({"state": resume.dense_optimiser, "param_groups": groups})
+        row_opt.load_state_dict(resume.row_optimiser)
+        sampler.rng.bit_generator.state = resume.rng_state
+        done, first_step = resume.epoch, resume.step
+        if resume.step > 0:
+            order, totals = resume.order, {**totals, **resume.totals}
+    bounds = comm.batch_bounds(sampler.n_train, config.batch_size)  # (n_batches + 1,)
+    n_batches = len(bounds) - 1
+
+    def state(epoch: int, step: int) -> TrainState:
+        return TrainState(
+            epoch=epoch,
+            step=step,
+            history=history,
+            rng_state=dict(sampler.rng.bit_generator.state),
+            dense_optimiser=dense_opt.state_dict()["state"],
+            row_optimiser=row_opt.state_dict(),
+            order=order if step > 0 else None,
+            totals=dict(totals) if step > 0 else {},
+        )
+
     bar = tqdm(
         total=config.epochs * n_batches,
+        initial=done * n_batches + first_step,
         disable=not progress,
         desc="training",
         unit="batch",
         dynamic_ncols=True,
         leave=False,
     )
-    try:
-        for epoch in range(1, config.epochs + 1):
-            start = time.perf_counter()
-            loss_sum, correct, count, n_triples = 0.0, 0.0, 0, 0
-            label_sum, n_steps = 0.0, 0
-            for batch in sampler.epoch(config.batch_size):
-                terms, pos, neg = _tensors(batch, device)
-                scores = batch_scores(network, terms, pos, neg)
-                ls_pos, ls_neg = scores.ls_pos, scores.ls_neg
-                hinge = ranking_hinge(ls_pos, ls_neg, config.margin)  # (B, n_neg)
-                loss = hinge.mean()
-                if config.term_negatives:
-                    loss = loss + _term_side_hinge(
-                        network, sampler, batch, scores.ld_pos, ls_pos, config
+    with stop_on_signals(enabled=checkpoint is not None) as stop:
+        try:
+            for epoch in range(done + 1, config.epochs + 1):
+                start = time.perf_counter()
+                if order is None:
+                    order, totals, first_step = sampler.epoch_order(), _new_totals(), 0
+                for step in range(first_step, n_batches):
+                    batch = sampler.batch(order[bounds[step] : bounds[step + 1]])
+                    terms, pos, neg = _tensors(batch, device)
+                    scores = batch_scores(network, terms, pos, neg)
+                    ls_pos, ls_neg = scores.ls_pos, scores.ls_neg
+                    hinge = ranking_hinge(ls_pos, ls_neg, config.margin)  # (B, n_neg)
+                    loss = hinge.mean()
+                    if config.term_negatives:
+                        loss = loss + _term_side_hinge(
+                            network, sampler, batch, scores.ld_pos, ls_pos, config
+                        )
+                    if config.entropy_weight:
+                        ld = scores.ld_pos  # (B, K)
+                        entropy = -(ld * torch.log(ld.clamp_min(1e-12))).sum(-1).mean()
+                        loss = loss + config.entropy_weight * entropy
+                    if supervision is not None:
+                        outputs = supervision.layer(scores.ld)  # (U, C)
+                        targets = supervision.targets[scores.rows]
+                        sup = label_loss(supervision.task, outputs, targets)
+                        loss = loss + supervision.weight * sup
+                        totals["label"] += float(sup.detach())
+                    totals["steps"] += 1
+                    dense_opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    stopping = comm.average_gradients(dense_params, stop.requested)
+                    dense_opt.step()
+                    assert scores.logits.grad is not None
+                    row_opt.step(scores.rows, scores.logits.grad)
+                    with torch.no_grad():
+                        totals["hinge"] += float(hinge.sum())
+                        diff = ls_pos.unsqueeze(-1) - ls_neg
+                        totals["correct"] += float((diff > 0).sum() + 0.5 * (diff == 0).sum())
+                        totals["count"] += hinge.numel()
+                    totals["triples"] += hinge.numel()
+                    bar.update(1)
+                    bar.set_postfix(
+                        epoch=epoch,
+                        hinge=f"{totals['hinge'] / totals['count']:.4f}",
+                        acc=f"{totals['correct'] / totals['count']:.3f}",
                     )
-                if config.entropy_weight:
-                    ld = scores.ld_pos  # (B, K)
-                    entropy = -(ld * torch.log(ld.clamp_min(1e-12))).sum(-1).mean()
-                    loss = loss + config.entropy_weight * entropy
+                    if stopping and checkpoint is not None:
+                        totals["seconds"] += time.perf_counter() - start
+                        checkpoint(state(epoch - 1, step + 1))
+                        raise KeyboardInterrupt
+                seconds = totals["seconds"] + (time.perf_counter() - start)
+                held = _heldout(network, sampler, config.margin, comm)
+                *summed, stops = comm.sum([totals[k] for k in _TOTALS[:-1]] + [stop.requested])
+                total = dict(zip(_TOTALS[:-1], summed, strict=True))
+                count = max(total["count"], 1)
+                per_second = total["triples"] / seconds if seconds > 0 else float("nan")
+                record: dict[str, Any] = {
+                    "epoch": epoch,
+                    "hinge": total["hinge"] / count,
+                    "ranking_accuracy": total["correct"] / count,
+                    "heldout_hinge": held["hinge"],
+                    "heldout_ranking_accuracy": held["ranking_accuracy"],
+                    "seconds": seconds,
+                    "triples_per_second": per_second,
+                }
                 if supervision is not None:
-                    outputs = supervision.layer(scores.ld)  # (U, C)
-                    sup = label_loss(supervision.task, outputs, supervision.targets[scores.rows])
-                    loss = loss + supervision.weight * sup
-                    label_sum += float(sup.detach())
-                n_steps += 1
-                dense_opt.zero_grad(set_to_none=True)
-                loss.backward()
-                dense_opt.step()
-                assert scores.logits.grad is not None
-                row_opt.step(scores.rows, scores.logits.grad)
-                with torch.no_grad():
-                    loss_sum += float(hinge.sum())
-                    diff = ls_pos.unsqueeze(-1) - ls_neg
-                    correct += float((diff > 0).sum() + 0.5 * (diff == 0).sum())
-                    count += hinge.numel()
-                n_triples += hinge.numel()
-                bar.update(1)
-                bar.set_postfix(
-                    epoch=epoch, hinge=f"{loss_sum / count:.4f}", acc=f"{correct / count:.3f}"
-                )
-            seconds = time.perf_counter() - start
-            held = evaluate_triples(network, sampler.holdout_batch, config.margin)
-            record: dict[str, Any] = {
-                "epoch": epoch,
-                "hinge": loss_sum / max(count, 1),
-                "ranking_accuracy": correct / max(count, 1),
-                "heldout_hinge": held["hinge"],
-                "heldout_ranking_accuracy": held["ranking_accuracy"],
-                "seconds": seconds,
-                "triples_per_second": n_triples / seconds if seconds > 0 else float("nan"),
-            }
-            if supervision is not None:
-                record["label_loss"] = label_sum / max(n_steps, 1)
-            history.append(record)
-            if progress:
-                bar.write(
-                    f"epoch {epoch}/{config.epochs}: hinge {history[-1]['hinge']:.4f}, "
-                    f"held-out ranking accuracy {held['ranking_accuracy']:.3f}"
-                )
-    finally:
-        bar.close()
+                    record["label_loss"] = total["label"] / max(total["steps"], 1)
+                history.append(record)
+                order = None
+                if progress:
+                    bar.write(
+                        f"epoch {epoch}/{config.epochs}: hinge {record['hinge']:.4f}, "
+                        f"held-out ranking accuracy {held['ranking_accuracy']:.3f}"
+                    )
+                if checkpoint is not None:
+                    checkpoint(state(epoch, 0))
+                    if stops:
+                        raise KeyboardInterrupt
+        finally:
+            bar.close()
     return history

@@ -1,16 +1,22 @@
-"""Terms, their ids and document frequencies, and the document-term matrix."""
+"""Terms, their ids and document frequencies, and the document-term matrix.
+
+Everything here works on a corpus in array form (:class:`~neurotopic.tokens.TokenArrays`):
+document frequencies are a ``numpy.unique`` over ``(document, type)`` keys and the
+document-term matrix is built from the id arrays directly.  Lists of token lists are
+accepted too, and encoded first.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import NeurotopicError
-from .text import Analyzer, PhraseModel, Run, learn_phrases, resolve_stop_words
+from .text import Analyzer, Run, encode_texts, learn_phrases_arrays, resolve_stop_words
+from .tokens import TokenArrays, encode_runs, unique_counts
 
 
 @dataclass(frozen=True)
@@ -44,12 +50,12 @@ class Vocabulary:
         keep = np.asarray(keep, dtype=np.int64)
         return Vocabulary([self.terms[i] for i in keep], self.doc_freq[keep], self.n_docs)
 
-    def doc_term_matrix(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    def doc_term_matrix(self, docs: Sequence[Sequence[str]] | TokenArrays) -> sp.csr_matrix:
         """Count matrix of documents over this vocabulary.
 
         Parameters
         ----------
-        docs : sequence of sequence of str
+        docs : sequence of sequence of str, or TokenArrays
             Term tokens of each document; tokens outside the vocabulary are ignored.
 
         Returns
@@ -57,21 +63,32 @@ class Vocabulary:
         scipy.sparse.csr_matrix of shape (n_docs, n_terms), float32
             ``X[d, g]`` = occurrences of term ``g`` in document ``d``; sorted indices.
         """
-        index = self.index
-        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        ids: list[int] = []
-        for d, doc in enumerate(docs):
-            ids.extend(i for i in map(index.get, doc) if i is not None)
-            indptr[d + 1] = len(ids)
-        indices = np.asarray(ids, dtype=np.int32)
+        tokens = docs if isinstance(docs, TokenArrays) else encode_runs([d] for d in docs)
+        column = np.full(len(tokens.types), -1, dtype=np.int64)  # type id -> term id
+        types = tokens.type_index()
+        for term, g in self.index.items():
+            if term in types:
+                column[types[term]] = g
+        cols = column[tokens.ids]  # (n_tokens,)
+        kept = cols >= 0
+        per_doc = np.bincount(tokens.doc_ids()[kept], minlength=tokens.n_docs)
+        indptr = np.concatenate([[0], np.cumsum(per_doc)]).astype(np.int64)
+        indices = cols[kept].astype(np.int32)
         data = np.ones(len(indices), dtype=np.float32)
-        X = sp.csr_matrix((data, indices, indptr), shape=(len(docs), len(self.terms)))
+        X = sp.csr_matrix((data, indices, indptr), shape=(tokens.n_docs, len(self.terms)))
         X.sum_duplicates()  # merges repeats into counts and sorts indices
         return X
 
 
+def document_frequencies(tokens: TokenArrays) -> np.ndarray:
+    """Number of documents containing each type, shape (n_types,), int64."""
+    n_types = len(tokens.types)
+    keys, _ = unique_counts(tokens.doc_ids() * n_types + tokens.ids)  # distinct (doc, type)
+    return np.bincount(keys % n_types, minlength=n_types)
+
+
 def build_vocabulary(
-    docs: Sequence[Sequence[str]],
+    docs: Sequence[Sequence[str]] | TokenArrays,
     *,
     min_df: int = 5,
     max_df: float = 0.5,
@@ -81,7 +98,7 @@ def build_vocabulary(
 
     Parameters
     ----------
-    docs : sequence of sequence of str
+    docs : sequence of sequence of str, or TokenArrays
         Term tokens of each document.
     min_df : int
         Keep terms in at least this many documents.
@@ -109,37 +126,62 @@ def build_vocabulary(
         raise NeurotopicError(
             f"max_terms must be >= 1 or None, got {max_terms}; pass a positive cap"
         )
-    df: Counter[str] = Counter()
-    for doc in docs:
-        df.update(set(doc))
-    limit = max_df * len(docs)
-    kept = [(t, c) for t, c in df.items() if c >= min_df and c <= limit]
+    tokens = docs if isinstance(docs, TokenArrays) else encode_runs([d] for d in docs)
+    df = document_frequencies(tokens)  # (n_types,)
+    n_docs = tokens.n_docs
+    limit = max_df * n_docs
+    kept = [
+        (tokens.types[i], int(df[i]))
+        for i in np.flatnonzero((df >= min_df) & (df <= limit)).tolist()
+    ]
     if not kept:
         raise NeurotopicError(
-            f"the corpus is empty after filtering ({len(docs)} documents, {len(df)} distinct "
-            f"terms, none in at least min_df={min_df} and at most max_df={max_df:g} of the "
-            "documents); give more or longer documents, or lower min_df"
+            f"the corpus is empty after filtering ({n_docs} documents, "
+            f"{np.count_nonzero(df)} distinct terms, none in at least min_df={min_df} and at "
+            f"most max_df={max_df:g} of the documents); give more or longer documents, or "
+            "lower min_df"
         )
     kept.sort(key=lambda tc: (-tc[1], tc[0]))
     if max_terms is not None:
         kept = kept[:max_terms]
     terms = [t for t, _ in kept]
     freq = np.array([c for _, c in kept], dtype=np.int64)
-    return Vocabulary(terms, freq, len(docs))
+    return Vocabulary(terms, freq, n_docs)
 
 
 @dataclass(frozen=True)
 class CorpusTerms:
-    """A corpus turned into terms: the analyzer, each document's runs and terms."""
+    """A corpus turned into terms: the analyzer, its words and terms, the vocabulary.
+
+    Attributes
+    ----------
+    analyzer : Analyzer
+        Stop words and learned phrases, to turn new documents into the same terms.
+    words : TokenArrays
+        Content words with their runs, before phrase merging (what word vectors learn on).
+    terms : TokenArrays
+        Terms in order (phrases merged), before vocabulary filtering.
+    vocabulary : Vocabulary
+    """
 
     analyzer: Analyzer
-    doc_runs: list[list[Run]]  # content-word runs, before phrase merging
-    doc_terms: list[list[str]]  # terms in order (phrases merged), before filtering
+    words: TokenArrays
+    terms: TokenArrays
     vocabulary: Vocabulary
+
+    @property
+    def doc_runs(self) -> list[list[Run]]:
+        """Each document's content-word runs, before phrase merging (Python lists)."""
+        return self.words.to_runs()
+
+    @property
+    def doc_terms(self) -> list[list[str]]:
+        """Each document's terms in order, before filtering (Python lists)."""
+        return self.terms.to_lists()
 
 
 def analyse_corpus(
-    texts: Sequence[str],
+    texts: Iterable[str],
     *,
     stop_words: str | Sequence[str] | None = "english",
     max_ngram: int = 3,
@@ -149,12 +191,12 @@ def analyse_corpus(
 ) -> CorpusTerms:
     """Tokenise, learn phrases and build the vocabulary: the text stage of every model.
 
-    neurotopic and the LDA models of :mod:`neurotopic.compare` share this function, so
-    they see the same terms.
+    The texts are read once, as a stream (a generator is fine), into arrays; see
+    :func:`neurotopic.text.encode_texts`.  neurotopic and the LDA models of
+    :mod:`neurotopic.compare` share this function, so they see the same terms.
     """
-    analyzer = Analyzer(resolve_stop_words(stop_words), PhraseModel(max_ngram=max_ngram))
-    doc_runs = [analyzer.runs(t) for t in texts]
-    analyzer.phrases = learn_phrases(doc_runs, max_ngram=max_ngram)
-    doc_terms = [[t for r in runs for t in r] for runs in analyzer.phrases.apply_docs(doc_runs)]
-    vocab = build_vocabulary(doc_terms, min_df=min_df, max_df=max_df, max_terms=max_terms)
-    return CorpusTerms(analyzer, doc_runs, doc_terms, vocab)
+    stop = resolve_stop_words(stop_words)
+    words = encode_texts(texts, stop)
+    phrases, terms = learn_phrases_arrays(words, max_ngram=max_ngram)
+    vocab = build_vocabulary(terms, min_df=min_df, max_df=max_df, max_terms=max_terms)
+    return CorpusTerms(Analyzer(stop, phrases), words, terms, vocab)
