@@ -66,12 +66,15 @@ class RowAdam:
         """
         self.steps += 1
         beta1, beta2 = self.betas
-        m = self.exp_avg[rows].mul_(beta1).add_(grad, alpha=1 - beta1)
-        v = self.exp_avg_sq[rows].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        self.exp_avg[rows] = m
-        self.exp_avg_sq[rows] = v
+        # index_select / index_copy_ rather than fancy indexing: the same numbers, about
+        # twice as fast on large matrices (random rows of a 1M x 128 W1).
+        m = self.exp_avg.index_select(0, rows).mul_(beta1).add_(grad, alpha=1 - beta1)
+        v = self.exp_avg_sq.index_select(0, rows).mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        self.exp_avg.index_copy_(0, rows, m)
+        self.exp_avg_sq.index_copy_(0, rows, v)
         step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
-        self.weight[rows] -= step_size * m / v.sqrt_().add_(self.eps)
+        update = m.mul_(step_size).div_(v.sqrt_().add_(self.eps))
+        self.weight.index_copy_(0, rows, self.weight.index_select(0, rows).sub_(update))
 
     def state_dict(self) -> dict[str, torch.Tensor | int | float]:
         """Moments and step count (for checkpoints)."""
