@@ -298,7 +298,7 @@ def _fit_and_save(
 
 def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "vectors": getattr(args, "vectors", None) or "ppmi",
+        "vectors": getattr(args, "vectors", None),
         "min_df": getattr(args, "min_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),
@@ -485,7 +485,6 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from .datasets import load_bbc
 
     data = load_bbc()
-    args.vectors = "ppmi"
     model = _fit_and_save(data.texts, args, Path(args.out), force=True)
     _print_topics(model, 10)
     labels = np.asarray(data.labels)
