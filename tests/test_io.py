@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 import neurotopic
 from neurotopic import NeuralTopicModel, NeurotopicError
-from neurotopic.io import write_atomically
+from neurotopic.io import write_atomically, write_doc_topics_csv
 
 
 def test_round_trip_keeps_topics_and_transform(
@@ -116,3 +117,26 @@ def test_public_api_is_exactly_all() -> None:
     assert public - modules == set(neurotopic.__all__) - {"__version__"}
     for name in neurotopic.__all__:
         assert getattr(neurotopic, name) is not None
+
+
+@pytest.mark.parametrize("block_rows", [3, 65536])
+def test_doc_topics_csv_matches_csv_module_formatting(
+    fitted: NeuralTopicModel, tmp_path: Path, block_rows: int
+) -> None:
+    theta = np.vstack([fitted.doc_topic_[:50], np.eye(fitted.n_topics)[:2]]).astype(np.float32)
+    path = tmp_path / "doc_topics.csv"
+    write_doc_topics_csv(path, theta, block_rows=block_rows)
+    expected = tmp_path / "expected.csv"
+    with open(expected, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["doc", *[f"topic_{i}" for i in range(theta.shape[1])], "dominant_topic"])
+        for d, row in enumerate(theta):
+            writer.writerow([d, *[f"{p:.6f}" for p in row], int(row.argmax())])
+    assert path.read_bytes() == expected.read_bytes()
+
+
+def test_doc_topics_csv_falls_back_for_values_outside_the_unit_interval(tmp_path: Path) -> None:
+    path = tmp_path / "doc_topics.csv"
+    write_doc_topics_csv(path, np.array([[-0.5, 1.5], [0.25, 0.75]]))
+    rows = list(csv.reader(open(path, encoding="utf-8")))
+    assert rows[1:] == [["0", "-0.500000", "1.500000", "1"], ["1", "0.250000", "0.750000", "1"]]

@@ -126,15 +126,54 @@ def write_model_dir(
     write_atomically(path, write, overwrite=overwrite)
 
 
-def write_doc_topics_csv(path: Path, doc_topic: np.ndarray) -> None:
-    """One row per document: ``doc``, ``topic_0`` .. ``topic_{K-1}``, ``dominant_topic``."""
-    k = doc_topic.shape[1]
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["doc", *[f"topic_{i}" for i in range(k)], "dominant_topic"])
-        dominant = doc_topic.argmax(axis=1)
-        for d, row in enumerate(doc_topic):
-            writer.writerow([d, *[f"{p:.6f}" for p in row], int(dominant[d])])
+def write_doc_topics_csv(path: Path, doc_topic: np.ndarray, block_rows: int = 65536) -> None:
+    """One row per document: ``doc``, ``topic_0`` .. ``topic_{K-1}``, ``dominant_topic``.
+
+    Probabilities are written with 6 decimals, as ``f"{p:.6f}"`` would.  Values in
+    [0, 1] (all a model produces) are formatted as fixed-width bytes in numpy, in blocks
+    of ``block_rows`` rows, so a million rows of 128 topics take seconds rather than a
+    minute of per-value Python formatting; anything else falls back to :mod:`csv`.
+
+    Parameters
+    ----------
+    path : Path
+        File to write.
+    doc_topic : ndarray of shape (n_docs, n_topics)
+        Document-topic probabilities.
+    block_rows : int
+        Rows formatted at once (memory about ``9 * n_topics * block_rows`` bytes).
+    """
+    doc_topic = np.asarray(doc_topic)
+    n, k = doc_topic.shape
+    header = ",".join(["doc", *[f"topic_{i}" for i in range(k)], "dominant_topic"])
+    dominant = doc_topic.argmax(axis=1) if k else np.zeros(n, dtype=np.int64)
+    in_unit = bool(np.all(np.isfinite(doc_topic)) and np.all((doc_topic >= 0) & (doc_topic <= 1)))
+    if not in_unit or k == 0:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header.split(","))
+            for d, row in enumerate(doc_topic):
+                writer.writerow([d, *[f"{p:.6f}" for p in row], int(dominant[d])])
+        return
+    powers = 10 ** np.arange(5, -1, -1, dtype=np.int32)  # (6,): digit place values
+    with open(path, "wb") as fh:
+        fh.write(header.encode("ascii") + b"\r\n")
+        for lo in range(0, n, block_rows):
+            hi = min(n, lo + block_rows)
+            # Each value in 6-decimal fixed point, as integers in [0, 10**6].
+            q = np.rint(doc_topic[lo:hi].astype(np.float64) * 1e6).astype(np.int32)
+            field = np.empty((hi - lo, k, 9), dtype=np.uint8)  # "d.dddddd,"
+            field[:, :, 0] = 48 + q // 1_000_000
+            field[:, :, 1] = ord(".")
+            field[:, :, 2:8] = 48 + (q[:, :, None] % 1_000_000) // powers % 10
+            field[:, :, 8] = ord(",")
+            middle = field.reshape(hi - lo, k * 9)
+            fh.write(
+                b"".join(
+                    b"%d,%b%d\r\n" % (lo + i, middle[i].tobytes(), dominant[lo + i])
+                    for i in range(hi - lo)
+                )
+            )
 
 
 def read_model_dir(
