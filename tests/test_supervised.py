@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from neurotopic import NeuralTopicModel, NeurotopicError
-from neurotopic.supervised import decode, encode_labels, indicator, output_scores
+from neurotopic.supervised import (
+    decode,
+    encode_labels,
+    indicator,
+    output_scores,
+    refit_label_layer,
+)
 
 from .conftest import FAST
 
@@ -169,6 +175,46 @@ def test_multilabel_and_regression(split: tuple) -> None:
     assert r2 > 0.5
     with pytest.raises(NeurotopicError, match="predict_proba needs"):
         reg.predict_proba(test_texts[:2])
+
+
+def test_refit_label_layer_matches_scikit_learn_logistic_regression() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    ld = rng.dirichlet(np.ones(5) * 0.5, size=200)
+    y = (ld[:, 0] + 0.3 * rng.normal(size=200) > 0.2).astype(np.int64) + (ld[:, 1] > 0.3)
+    w, b = refit_label_layer("classification", ld, y, features="log", C=10.0)
+    reference = LogisticRegression(C=10.0, max_iter=5000, tol=1e-10).fit(np.log(ld + 1e-6), y)
+    mine = output_scores("classification", ld, w, b, "log")
+    np.testing.assert_allclose(mine, reference.predict_proba(np.log(ld + 1e-6)), atol=2e-3)
+
+
+def test_joint_and_refit_readouts(classifier: NeuralTopicModel, split: tuple) -> None:
+    """The default refits the layer on folded-in training vectors; "joint" keeps the
+    jointly trained layer on ld.  Both predict the held-out classes."""
+    train_texts, train_labels, test_texts, test_labels = split
+    assert classifier.labels_meta_["features"] == "log"
+    assert "label_refit" in classifier.fit_seconds_
+    joint = NeuralTopicModel(
+        8, task="classification", label_readout="joint", random_state=0, **FAST
+    ).fit(train_texts, train_labels)
+    assert joint.labels_meta_["features"] == "linear"
+    # Same training, only the label layer differs.
+    np.testing.assert_array_equal(joint.doc_topic_, classifier.doc_topic_)
+    assert not np.allclose(joint.label_weight_, classifier.label_weight_)
+    # The refit is the layer fitted on the training documents' transform (how
+    # benchmarks/supervised.py gets both readouts from one fit).
+    targets = encode_labels("classification", train_labels, len(train_labels)).targets
+    w, b = refit_label_layer(
+        "classification", joint.transform(train_texts), targets, features="log"
+    )
+    np.testing.assert_allclose(w, classifier.label_weight_, atol=1e-4)
+    np.testing.assert_allclose(b, classifier.label_bias_, atol=1e-4)
+    assert joint.score(test_texts, test_labels) > 0.8
+    with pytest.raises(NeurotopicError, match="label_readout must be one of"):
+        NeuralTopicModel(8, task="classification", label_readout="both").fit(
+            train_texts, train_labels
+        )
 
 
 def test_unsupervised_model_refuses_predict(fitted: NeuralTopicModel) -> None:

@@ -34,6 +34,8 @@ from .readout import data_topic_term, relevance, top_term_ids
 from .sampling import IncidenceIndex, TripleSampler
 from .stage import TextStage
 from .supervised import (
+    LABEL_READOUTS,
+    READOUT_FEATURES,
     TASKS,
     LabelLayer,
     Labels,
@@ -42,6 +44,7 @@ from .supervised import (
     indicator,
     labels_meta,
     output_scores,
+    refit_label_layer,
 )
 from .text import Analyzer, PhraseModel
 from .training import Supervision, TrainConfig, train
@@ -190,6 +193,14 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         :meth:`predict_proba` and :meth:`score`.
     label_loss_weight : float, default=1.0
         Weight of the label loss against the ranking hinge (sNTM only).
+    label_readout : {"refit", "joint"}, default="refit"
+        How an sNTM predicts (:func:`neurotopic.supervised.refit_label_layer`).
+        "joint" (the paper's): the label layer trained jointly with the hinge, on
+        ``ld``.  "refit" (extension): after training, the layer is refitted on the
+        training documents folded in like new ones (on ``log ld`` for classification
+        and multi-label), so it sees at prediction the kind of vector it was fitted on;
+        in ``benchmarks/supervised.py`` it raised NewsArticles outlet accuracy from
+        0.593 to 0.69 and publication-day R^2 from -0.06 to 0.31.
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
     n_jobs : int, default=1
@@ -268,6 +279,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         transform_steps: int = 10,
         task: str | None = None,
         label_loss_weight: float = 1.0,
+        label_readout: str = "refit",
         device: str = "auto",
         n_jobs: int = 1,
         checkpoint_dir: str | os.PathLike[str] | None = None,
@@ -301,6 +313,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.transform_steps = transform_steps
         self.task = task
         self.label_loss_weight = label_loss_weight
+        self.label_readout = label_readout
         self.device = device
         self.n_jobs = n_jobs
         self.checkpoint_dir = checkpoint_dir
@@ -324,6 +337,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         if self.task is not None and self.task not in TASKS:
             raise NeurotopicError(
                 f"task must be None or one of {', '.join(TASKS)}, got {self.task!r}"
+            )
+        if self.label_readout not in LABEL_READOUTS:
+            raise NeurotopicError(
+                f"label_readout must be one of {', '.join(LABEL_READOUTS)}, "
+                f"got {self.label_readout!r}"
             )
         if not 0.0 <= self.holdout < 0.5:
             raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
@@ -396,6 +414,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 store=store,
                 comm=comm,
             )
+            if labels is not None and self.label_readout == "refit":
+                t4 = time.perf_counter()
+                features = READOUT_FEATURES[labels.task]
+                theta = _softmax(self._fold_in_counts(self.X_train_))
+                weight, bias = refit_label_layer(
+                    labels.task, theta, labels.targets, features=features
+                )
+                self._set_supervised(labels, weight, bias, features)
+                timings["label_refit"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
         self.fit_seconds_ = timings
 
@@ -574,9 +601,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 supervision.layer.bias.detach().cpu().numpy(),
             )
 
-    def _set_supervised(self, labels: Labels, weight: np.ndarray, bias: np.ndarray) -> None:
+    def _set_supervised(
+        self, labels: Labels, weight: np.ndarray, bias: np.ndarray, features: str = "linear"
+    ) -> None:
         self.task_ = labels.task
-        self.labels_meta_ = labels_meta(labels)
+        self.labels_meta_ = labels_meta(labels, features)
         self.classes_ = np.asarray(labels.classes)
         self.label_weight_ = np.asarray(weight, dtype=np.float32)  # W3, (K, C)
         self.label_bias_ = np.asarray(bias, dtype=np.float32)  # (C,)
@@ -638,7 +667,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "components_")
         docs = _check_texts(texts)
-        X = self.doc_term_matrix(docs)
+        with torch_threads(self.n_jobs):
+            return _softmax(self._fold_in_counts(self.doc_term_matrix(docs)))
+
+    def _fold_in_counts(self, X: sp.csr_matrix) -> np.ndarray:
+        """W1 logits of the documents with term counts ``X`` (n, V), by fold-in."""
         index = self.__dict__.get("_train_index")
         if index is None:  # built once per fitted model, not saved
             index = self._train_index = IncidenceIndex(self.X_train_)
@@ -647,19 +680,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         init = initial_doc_logits(
             X, self.term_topic_, temperature=self.init_temperature, reference=self.X_train_
         )
-        with torch_threads(self.n_jobs):
-            logits = fold_in(
-                X,
-                self.term_topic_,
-                self.doc_topic_,
-                index,
-                n_negatives=self.n_negatives,
-                steps=self.transform_steps,
-                margin=self.margin,
-                seed=self.random_seed_,
-                init_logits=init,
-            )
-        return _softmax(logits)
+        return fold_in(
+            X,
+            self.term_topic_,
+            self.doc_topic_,
+            index,
+            n_negatives=self.n_negatives,
+            steps=self.transform_steps,
+            margin=self.margin,
+            seed=self.random_seed_,
+            init_logits=init,
+        )
 
     # ------------------------------------------------------------ supervised
     def _check_supervised(self, need_proba: bool = False) -> str:
@@ -676,7 +707,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
 
     def _label_scores(self, texts: Iterable[str]) -> np.ndarray:
         return output_scores(
-            str(self.task_), self.transform(texts), self.label_weight_, self.label_bias_
+            str(self.task_),
+            self.transform(texts),
+            self.label_weight_,
+            self.label_bias_,
+            self.labels_meta_.get("features", "linear"),
         )
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
@@ -934,7 +969,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                     float(meta["mean"]),
                     float(meta["scale"]),
                 )
-                model._set_supervised(labels, weight, bias)
+                features = str(meta.get("features", "linear"))
+                if features not in ("linear", "log"):
+                    raise corrupt(f"unknown label-layer input {features!r}")
+                model._set_supervised(labels, weight, bias, features)
         except NeurotopicError:
             raise
         except (KeyError, TypeError, ValueError, AssertionError, IndexError) as exc:

@@ -29,6 +29,7 @@ RESUMABLE_CHANGES = (
     "topic_readout",
     "relevance_lambda",
     "transform_steps",
+    "label_readout",
 )
 
 

@@ -8,9 +8,17 @@ with the ranking hinge, so that topics are shaped by the labels:
 - regression: ``y_hat(d) = ld(d) @ W3 + b3`` on the standardised target, squared error.
 
 The joint loss of a batch is ``hinge + label_loss_weight * label loss``, the label loss
-taken over the batch's distinct documents.  This module turns user labels into
-targets (with one-line errors for bad labels), holds the layer, its loss, and decodes
-its outputs.
+taken over the batch's distinct documents.
+
+At prediction a new document's ``ld`` comes from fold-in, which sees no label, while
+the jointly trained layer saw training vectors that the label loss itself had shaped.
+:func:`refit_label_layer` (``label_readout="refit"``, an extension) therefore refits
+the layer, after training, on the training documents folded in exactly like new ones,
+as an L2-regularised generalised linear model (on ``log ld`` for classification and
+multi-label, on ``ld`` for regression; :data:`READOUT_FEATURES`).
+
+This module turns user labels into targets (with one-line errors for bad labels),
+holds the layer, its loss, and decodes its outputs.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ from torch import nn
 from .errors import NeurotopicError
 
 TASKS = ("classification", "multilabel", "regression")
+LABEL_READOUTS = ("refit", "joint")
+#: Input of a refitted label layer per task: "log" (``log ld``) or "linear" (``ld``).
+READOUT_FEATURES = {"classification": "log", "multilabel": "log", "regression": "linear"}
+_LOG_FLOOR = 1e-6
 
 
 @dataclass
@@ -219,8 +231,19 @@ def label_loss(task: str, outputs: torch.Tensor, targets: torch.Tensor) -> torch
     return nn.functional.mse_loss(outputs[:, 0], targets)
 
 
+def label_features(doc_topic: np.ndarray, features: str = "linear") -> np.ndarray:
+    """The label layer's input from ``ld``: ``ld`` itself or ``log(ld + 1e-6)``."""
+    if features == "log":
+        return np.log(np.asarray(doc_topic, dtype=np.float64) + _LOG_FLOOR)
+    return np.asarray(doc_topic)
+
+
 def output_scores(
-    task: str, doc_topic: np.ndarray, weight: np.ndarray, bias: np.ndarray
+    task: str,
+    doc_topic: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    features: str = "linear",
 ) -> np.ndarray:
     """Probabilities (classification, multi-label) or standardised predictions (regression).
 
@@ -229,12 +252,14 @@ def output_scores(
     doc_topic : ndarray of shape (n, K)
     weight : ndarray of shape (K, C)
     bias : ndarray of shape (C,)
+    features : {"linear", "log"}
+        The layer's input (:func:`label_features`).
 
     Returns
     -------
     ndarray of shape (n, C)
     """
-    z = doc_topic @ weight + bias
+    z = label_features(doc_topic, features) @ weight + bias
     if task == "classification":
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
@@ -244,13 +269,93 @@ def output_scores(
     return np.asarray(z)
 
 
-def labels_meta(labels: Labels) -> dict[str, Any]:
-    """What a saved model keeps of its labels (JSON): task, classes, standardisation."""
+def refit_label_layer(
+    task: str,
+    doc_topic: np.ndarray,
+    targets: np.ndarray,
+    *,
+    features: str,
+    C: float = 10.0,
+    max_iter: int = 500,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit the label layer alone on fixed document-topic vectors (L-BFGS, float64).
+
+    Minimises ``sum_d loss(d) / n + ||W3||^2 / (2 C n)``: multinomial logistic
+    regression (classification), one logistic regression per label (multi-label) or
+    ridge regression (regression), which is scikit-learn's objective for the same C.
+
+    Parameters
+    ----------
+    task : {"classification", "multilabel", "regression"}
+    doc_topic : ndarray of shape (n, K)
+        ``ld`` of the training documents (folded in, for ``label_readout="refit"``).
+    targets : ndarray
+        :attr:`Labels.targets`: class ids (n,), an indicator matrix (n, C) or
+        standardised numbers (n,).
+    features : {"linear", "log"}
+        The layer's input (:func:`label_features`).
+    C : float
+        Inverse L2 strength.
+    max_iter : int
+        L-BFGS iterations at most.
+
+    Returns
+    -------
+    weight : ndarray of shape (K, C_out), float32
+    bias : ndarray of shape (C_out,), float32
+
+    Examples
+    --------
+    Two topics that separate two classes:
+
+    >>> ld = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.8]])
+    >>> w, b = refit_label_layer("classification", ld, np.array([0, 0, 1, 1]), features="log")
+    >>> output_scores("classification", ld, w, b, "log").argmax(axis=1)
+    array([0, 0, 1, 1])
+    """
+    x = torch.from_numpy(np.ascontiguousarray(label_features(doc_topic, features), np.float64))
+    n = x.shape[0]
+    if task == "classification":
+        y = torch.from_numpy(np.asarray(targets, dtype=np.int64))
+        n_out = int(y.max()) + 1
+    else:
+        y = torch.from_numpy(np.asarray(targets, dtype=np.float64))
+        n_out = 1 if task == "regression" else y.shape[1]
+    weight = torch.zeros(x.shape[1], n_out, dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(n_out, dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.LBFGS(
+        [weight, bias], max_iter=max_iter, line_search_fn="strong_wolfe", tolerance_grad=1e-9
+    )
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        z = x @ weight + bias
+        if task == "classification":
+            loss = nn.functional.cross_entropy(z, y)
+        elif task == "multilabel":
+            loss = nn.functional.binary_cross_entropy_with_logits(z, y, reduction="sum") / n
+        else:
+            loss = nn.functional.mse_loss(z[:, 0], y)
+        loss = loss + (weight * weight).sum() / (2.0 * C * n)
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return (
+        weight.detach().numpy().astype(np.float32),
+        bias.detach().numpy().astype(np.float32),
+    )
+
+
+def labels_meta(labels: Labels, features: str = "linear") -> dict[str, Any]:
+    """What a saved model keeps of its labels (JSON): task, classes, standardisation
+    and the label layer's input (``features``)."""
     return {
         "task": labels.task,
         "classes": [_plain(c) for c in labels.classes],
         "mean": labels.mean,
         "scale": labels.scale,
+        "features": features,
     }
 
 
