@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit the supervised NTM on --label-field (default: unsupervised)",
     )
     fit.add_argument(
+        "--label-readout",
+        choices=["refit", "joint"],
+        help="how a supervised model predicts: refit (default) the label layer on the "
+        "folded-in training documents, or keep the jointly trained one (the paper's)",
+    )
+    fit.add_argument(
         "--top", type=int, default=10, metavar="N", help="terms per topic to print (default: 10)"
     )
     fit.add_argument(
@@ -304,6 +310,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "device": getattr(args, "device", None),
         "batch_size": getattr(args, "batch_size", None),
         "task": getattr(args, "task", None),
+        "label_readout": getattr(args, "label_readout", None),
     }
 
 

@@ -19,6 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .optim import DenseAdam
+
 
 def pretrain_topic_weights(
     term_vectors: np.ndarray,
@@ -58,7 +60,7 @@ def pretrain_topic_weights(
     enc_b = torch.zeros(n_topics, requires_grad=True)
     dec = (torch.randn(n_topics, dim, generator=gen) / n_topics**0.5).requires_grad_()
     dec_b = torch.zeros(dim, requires_grad=True)
-    opt = torch.optim.Adam([enc, enc_b, dec, dec_b], lr=learning_rate)
+    opt = DenseAdam([enc, enc_b, dec, dec_b], lr=learning_rate)
     for _ in range(steps):
         opt.zero_grad()
         recon = torch.sigmoid(le @ enc + enc_b) @ dec + dec_b

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from .distributed import Collective
 from .errors import NeurotopicError
 from .model import NTMNetwork, ranking_hinge
-from .optim import RowAdam
+from .optim import DenseAdam, RowAdam
 from .sampling import Batch, TripleSampler
 from .stopping import stop_on_signals
 from .supervised import LabelLayer, label_loss
@@ -251,7 +251,7 @@ def train(
     if supervision is not None:
         dense_params += list(supervision.layer.parameters())
     comm.broadcast_parameters(dense_params)
-    dense_opt = torch.optim.Adam(dense_params, lr=config.topic_learning_rate)
+    dense_opt = DenseAdam(dense_params, lr=config.topic_learning_rate)
     # Adam per W1 row (SparseAdam's step): each row in the batch gets a normalised
     # step; rows not in the batch are untouched (no decay on the whole matrix).
     row_opt = RowAdam(network.doc_logits.weight.data, lr=config.doc_learning_rate)
