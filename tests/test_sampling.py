@@ -83,6 +83,34 @@ def test_negatives_are_uniform_over_allowed_documents() -> None:
     assert chisquare(counts[[1, 3, 5]]).pvalue > 1e-3
 
 
+def test_pooled_negatives_come_from_the_pool_and_never_contain_the_term(
+    bbc_X: sp.csr_matrix,
+) -> None:
+    index = IncidenceIndex(bbc_X)
+    dense = bbc_X.toarray() > 0
+    rng = np.random.default_rng(0)
+    terms = rng.integers(0, bbc_X.shape[1], size=4096)
+    n_docs = bbc_X.shape[0]
+    pooled = index.sample_negatives(terms, 5, rng, pool=n_docs // 8)
+    assert pooled.shape == (4096, 5)
+    assert not np.any(dense[pooled, terms[:, None]])
+    # All but rare fall-backs come from an eighth of the documents; plain draws reach all.
+    assert len(np.unique(pooled)) < n_docs // 4
+    plain = index.sample_negatives(terms, 5, rng)
+    assert len(np.unique(plain)) > 0.9 * n_docs
+
+
+def test_pooled_negatives_are_uniform_over_allowed_documents() -> None:
+    index = IncidenceIndex(SMALL)
+    rng = np.random.default_rng(1)
+    neg = np.concatenate(
+        [index.sample_negatives(np.ones(10, dtype=np.int64), 2, rng, pool=4) for _ in range(300)]
+    )
+    counts = np.bincount(neg.ravel(), minlength=6)
+    assert counts[[0, 2, 4]].tolist() == [0, 0, 0]
+    assert chisquare(counts[[1, 3, 5]]).pvalue > 1e-3
+
+
 # ------------------------------------------------------------- TripleSampler
 
 

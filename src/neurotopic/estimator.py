@@ -159,6 +159,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Positive pairs per step.
     n_negatives : int, default=5
         Negative documents per positive pair.
+    negative_pool : int or None, default=None
+        Extension (not in the paper): 0 draws each negative from all documents (the
+        paper's sampling); N > 0 has each batch draw N documents and its negatives
+        from them (each negative is still a uniform draw), so a step updates about
+        ``batch_size + N`` W1 rows instead of ``batch_size * (1 + n_negatives)``.
+        None: 0 up to ``8 * batch_size`` training documents, ``batch_size // 4``
+        above.  On WordNet glosses (117k documents) a pool of 1,024 halved the fit time
+        with the same NPMI, diversity and accuracy; on NewsArticles (3.8k) it cost
+        NPMI, and below a few thousand documents every row is in cache anyway.
     margin : float, default=0.5
         Hinge margin.
     term_power : float, default=1.0
@@ -267,6 +276,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         epochs: int = 20,
         batch_size: int = 4096,
         n_negatives: int = 5,
+        negative_pool: int | None = None,
         margin: float = 0.5,
         term_power: float = 1.0,
         topic_learning_rate: float = 0.05,
@@ -301,6 +311,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.n_negatives = n_negatives
+        self.negative_pool = negative_pool
         self.margin = margin
         self.term_power = term_power
         self.topic_learning_rate = topic_learning_rate
@@ -343,8 +354,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 f"label_readout must be one of {', '.join(LABEL_READOUTS)}, "
                 f"got {self.label_readout!r}"
             )
+        pool = self.negative_pool
+        if pool is not None and (not isinstance(pool, int | np.integer) or pool < 0):
+            raise NeurotopicError(f"negative_pool must be None or an integer >= 0, got {pool!r}")
         if not 0.0 <= self.holdout < 0.5:
             raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
+
+    def _negative_pool(self, n_docs: int) -> int:
+        """The pool size for ``n_docs`` training documents (``negative_pool=None``: auto)."""
+        if self.negative_pool is not None:
+            return int(self.negative_pool)
+        return 0 if n_docs <= 8 * self.batch_size else self.batch_size // 4
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -556,6 +576,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 n_negatives=self.n_negatives,
                 holdout=self.holdout,
                 term_power=self.term_power,
+                negative_pool=self._negative_pool(X.shape[0]),
                 seed=comm.sampler_seed(seed),
             )
         )

@@ -98,7 +98,12 @@ class IncidenceIndex:
         return result
 
     def sample_negatives(
-        self, terms: np.ndarray, n_negatives: int, rng: np.random.Generator, max_rounds: int = 50
+        self,
+        terms: np.ndarray,
+        n_negatives: int,
+        rng: np.random.Generator,
+        max_rounds: int = 50,
+        pool: int = 0,
     ) -> np.ndarray:
         """Documents drawn uniformly among those not containing each term.
 
@@ -107,15 +112,35 @@ class IncidenceIndex:
         terms : ndarray of shape (B,)
         n_negatives : int
         rng : numpy Generator
+        max_rounds : int
+            Redraws of negatives that contain their term.
+        pool : int
+            0: every negative is drawn from all documents.  Otherwise the batch first
+            draws ``pool`` documents uniformly and every negative is drawn from them
+            (each is still uniform over the documents), so a batch touches about
+            ``B + pool`` distinct W1 rows instead of ``B * (1 + n_negatives)``;
+            negatives still containing their term after ``max_rounds`` are drawn
+            from all documents.
 
         Returns
         -------
         ndarray of shape (B, n_negatives), int64
         """
         shape = (len(terms), n_negatives)
-        neg = rng.integers(0, self.n_docs, size=shape)
         t = np.broadcast_to(terms[:, None], shape)
-        bad = self.contains(neg, t)
+        if pool > 0:
+            candidates = rng.integers(0, self.n_docs, size=pool)
+            neg = candidates[rng.integers(0, pool, size=shape)]
+            bad = self.contains(neg, t)
+            for _ in range(max_rounds):
+                n_bad = int(bad.sum())
+                if n_bad == 0:
+                    return neg
+                neg[bad] = candidates[rng.integers(0, pool, size=n_bad)]
+                bad[bad] = self.contains(neg[bad], t[bad])
+        else:
+            neg = rng.integers(0, self.n_docs, size=shape)
+            bad = self.contains(neg, t)
         for _ in range(max_rounds):
             n_bad = int(bad.sum())
             if n_bad == 0:
@@ -140,6 +165,9 @@ class TripleSampler:
         Terms are drawn in proportion to ``df ** term_power`` (1.0: once per incidence).
     seed : int
         Seed of every draw.
+    negative_pool : int
+        Documents a batch draws its negatives from (0: all documents); see
+        :meth:`IncidenceIndex.sample_negatives`.  The held-out triples always use all.
     """
 
     def __init__(
@@ -150,8 +178,10 @@ class TripleSampler:
         holdout: float = 0.01,
         term_power: float = 1.0,
         seed: int = 0,
+        negative_pool: int = 0,
     ) -> None:
         self.index = IncidenceIndex(X)
+        self.negative_pool = negative_pool
         if self.index.n_docs < 2:
             raise NeurotopicError("the corpus has fewer than 2 documents; give more documents")
         if np.any(self.index.doc_freq >= self.index.n_docs):
@@ -235,7 +265,9 @@ class TripleSampler:
         return Batch(
             terms=terms,
             pos_docs=self.index.docs[ids],
-            neg_docs=self.index.sample_negatives(terms, self.n_negatives, self.rng),
+            neg_docs=self.index.sample_negatives(
+                terms, self.n_negatives, self.rng, pool=self.negative_pool
+            ),
         )
 
     def epoch(self, batch_size: int) -> Iterator[Batch]:
