@@ -308,7 +308,7 @@ def main() -> None:
                 "",
                 f"- machine: {machine()}; one run per row, each row's command below it",
                 "- 80/20 split, seed 0 (stratified for single-label); defaults of "
-                "`NeuralTopicModel` (`label_loss_weight=1.0`); test documents are folded in "
+                "`NeuralTopicModel` (`label_loss_weight=0.1`); test documents are folded in "
                 "(`transform`/`predict`), never trained on; NPMI: top-10 document "
                 "co-occurrence on the training part; TF-IDF + LR: C tuned by 3-fold CV "
                 "(one 80/20 validation split above 20,000 documents).",
