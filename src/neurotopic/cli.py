@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(word2vec .bin/.txt, GloVe .txt, gensim .kv)",
     )
     fit.add_argument(
+        "--vector-size",
+        type=int,
+        metavar="N",
+        help="dimensions of word vectors trained on the corpus (default: 100)",
+    )
+    fit.add_argument(
         "--epochs", type=int, default=20, metavar="N", help="fine-tuning epochs (default: 20)"
     )
     fit.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
@@ -305,6 +311,7 @@ def _fit_and_save(
 def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "vectors": getattr(args, "vectors", None),
+        "vector_size": getattr(args, "vector_size", None),
         "min_df": getattr(args, "min_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),
