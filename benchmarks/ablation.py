@@ -37,6 +37,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "epochs=10, batch_size=8192": {"epochs": 10, "batch_size": 8192},
     "epochs=10, pretrain_steps=100": {"epochs": 10, "pretrain_steps": 100},
     "epochs=5": {"epochs": 5},
+    "pretrain_steps=100": {"pretrain_steps": 100},
     "no negative pool": {"negative_pool": 0},
     "negative_pool=1024": {"negative_pool": 1024},
     "negative_pool=4096": {"negative_pool": 4096},

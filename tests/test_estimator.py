@@ -174,3 +174,13 @@ def test_both_readouts_rank_terms_from_the_same_weights(fitted: NeuralTopicModel
     assert twin.topics(10) != fitted.topics(10)
     data_model = twin if other == "data" else fitted
     assert np.allclose(data_model.components_.sum(axis=1), 1.0)
+
+
+def test_negative_pool_is_off_for_small_corpora_and_a_quarter_batch_above() -> None:
+    auto = NeuralTopicModel(batch_size=1000)
+    assert auto._negative_pool(8000) == 0
+    assert auto._negative_pool(8001) == 250
+    assert NeuralTopicModel(batch_size=1000, negative_pool=0)._negative_pool(10**6) == 0
+    assert NeuralTopicModel(negative_pool=64)._negative_pool(100) == 64
+    with pytest.raises(NeurotopicError, match="negative_pool must be None or an integer"):
+        NeuralTopicModel(negative_pool=-1).fit(["a b c"] * 3)
