@@ -221,15 +221,26 @@ def growth_exponents(rows: list[dict[str, Any]], key: str) -> list[str]:
 
 def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]:
     """Why the training loop runs at the rate it does: a model of its memory traffic."""
+    from neurotopic import NeuralTopicModel
+
     gather, scatter = limits["gather_rows_per_s"], limits["scatter_add_rows_per_s"]
-    rows_per_triple = 6 / 5  # a batch of B positives and 5B negatives has ~6B distinct rows
+    defaults = NeuralTopicModel()
+    batch, n_neg = defaults.batch_size, defaults.n_negatives
+    pool = defaults._negative_pool(big["docs"])  # the default for this corpus size
+    # Distinct W1 rows per triple (B positives, B * n_neg triples): without a pool about
+    # B + B * n_neg rows; with one, at most B + pool.
+    plain_rows = (1 + n_neg) / n_neg
+    rows_per_triple = (1 + pool / batch) / n_neg if pool else plain_rows
     # Random W1-sized rows touched per distinct row by the current step: the forward
     # gather, the backward scatter into the leaf rows, and RowAdam's gather and write-back
-    # of w, m and v (indexing copies); everything else streams (B, 5, K) tensors.
+    # of w, m and v (indexing copies); everything else streams (B, n_neg, K) tensors.
     reads, writes = 4, 4
-    current = 1 / (rows_per_triple * (reads / gather + writes / scatter))
-    fused = 1 / (rows_per_triple * (3 / gather + 3 / scatter))  # w, m, v read and written once
+
+    def rate(rows: float) -> float:
+        return 1 / (rows * (reads / gather + writes / scatter))
+
     row_kb = limits["row_bytes"] / 1024
+    streamed_kb = 3 * row_kb  # (B, n_neg, K) float32 temporaries: ld_neg, products, grads
     return [
         f"Memory of this machine (one thread): streaming copy {limits['copy_gbs']:.1f} GB/s "
         f"(read + write); random {limits['row_bytes']}-byte rows of a 1M x 128 float32 "
@@ -237,18 +248,23 @@ def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]
         "",
         "Why the loop runs at "
         f"{big['triples_per_second']:,.0f} triples/s: a triple's negative document is a "
-        f"random row of W1 ({row_kb:.1f} KB at K = 128) that is almost never in cache, and a "
-        f"batch has about {rows_per_triple:.1f} distinct rows per triple. The current step "
-        f"touches each about {reads + writes} times at random (forward gather, backward "
-        "scatter, RowAdam's gather and write-back of the weights and both moments), "
-        f"about {rows_per_triple * (reads + writes) * row_kb:.0f} KB of random row traffic "
-        "per triple plus as much again in streamed (B, 5, K) temporaries; at the measured "
-        f"row rates that traffic alone allows about {current / 1e6:.2f}M triples/s on one "
-        "thread. An update that reads and writes each row's weights and Adam moments once "
-        f"(6 row accesses) would allow about {fused / 1e6:.2f}M per thread, "
-        f"{2 * fused / 1e6:.1f}M on both cores: 2M triples/s at K = 128 needs that and "
-        "fewer distinct rows per triple (negatives drawn from a pool shared within a "
-        "batch), or a row optimiser with less state than Adam's two moments.",
+        f"random row of W1 ({row_kb:.1f} KB at K = 128) that is almost never in cache, and "
+        f"each distinct row of a step is touched about {reads + writes} times at random "
+        "(forward gather, backward scatter, RowAdam's gather and write-back of the weights "
+        f"and both moments). Drawing every negative from all documents gives "
+        f"{plain_rows:.1f} distinct rows per triple, about "
+        f"{plain_rows * (reads + writes) * row_kb:.0f} KB of random traffic, which alone "
+        f"caps the loop near {rate(plain_rows) / 1e6:.2f}M triples/s on one thread. The "
+        f"default negative pool at this size ({pool} documents per batch of {batch}) cuts "
+        f"that to {rows_per_triple:.2f} rows per triple (cap "
+        f"{rate(rows_per_triple) / 1e6:.2f}M/s), so the rest of the step now dominates: "
+        f"about {streamed_kb:.1f} KB of streamed (B, {n_neg}, K) temporaries per triple "
+        f"(the negatives' ld, the products and their gradients) at "
+        f"{limits['copy_gbs']:.1f} GB/s allow about "
+        f"{limits['copy_gbs'] * 1e9 / (streamed_kb * 1024) / 1e6:.2f}M triples/s per thread "
+        "(an upper bound: the softmax, hinge and term side stream more). "
+        "2M triples/s at K = 128 on this machine needs the negatives' scores computed "
+        "without materialising (B, n_neg, K) tensors (a fused kernel) and both cores.",
     ]
 
 
