@@ -257,14 +257,15 @@ def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]
         f"caps the loop near {rate(plain_rows) / 1e6:.2f}M triples/s on one thread. The "
         f"default negative pool at this size ({pool} documents per batch of {batch}) cuts "
         f"that to {rows_per_triple:.2f} rows per triple (cap "
-        f"{rate(rows_per_triple) / 1e6:.2f}M/s), so the rest of the step now dominates: "
-        f"about {streamed_kb:.1f} KB of streamed (B, {n_neg}, K) temporaries per triple "
-        f"(the negatives' ld, the products and their gradients) at "
-        f"{limits['copy_gbs']:.1f} GB/s allow about "
-        f"{limits['copy_gbs'] * 1e9 / (streamed_kb * 1024) / 1e6:.2f}M triples/s per thread "
-        "(an upper bound: the softmax, hinge and term side stream more). "
-        "2M triples/s at K = 128 on this machine needs the negatives' scores computed "
-        "without materialising (B, n_neg, K) tensors (a fused kernel) and both cores.",
+        f"{rate(rows_per_triple) / 1e6:.2f}M/s), and the streamed (B, {n_neg}, K) "
+        f"temporaries (about {streamed_kb:.1f} KB per triple: the negatives' ld, the "
+        f"products and their gradients) at {limits['copy_gbs']:.1f} GB/s would allow about "
+        f"{limits['copy_gbs'] * 1e9 / (streamed_kb * 1024) / 1e6:.2f}M triples/s per "
+        "thread. With the pool, then, memory traffic no longer explains the measured rate: "
+        "the rest is per-step work this model leaves out (numpy sampling of positives and "
+        "negatives with the incidence test, the softmax over the batch's rows, autograd's "
+        "many small kernels) and the single torch thread (`n_jobs=1`, for reproducible "
+        "sums). Profiling that step, then fusing it, is the way to 2M triples/s.",
     ]
 
 
