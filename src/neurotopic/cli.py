@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(word2vec .bin/.txt, GloVe .txt, gensim .kv)",
     )
     fit.add_argument(
+        "--n-jobs",
+        type=int,
+        metavar="N",
+        help="CPU threads of torch and word2vec (default: 1, bit-for-bit reproducible; "
+        "more is faster, but parallel sums may differ from run to run)",
+    )
+    fit.add_argument(
         "--vector-size",
         type=int,
         metavar="N",
@@ -312,6 +319,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "vectors": getattr(args, "vectors", None),
         "vector_size": getattr(args, "vector_size", None),
+        "n_jobs": getattr(args, "n_jobs", None),
         "min_df": getattr(args, "min_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),

@@ -344,7 +344,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             raise NeurotopicError(
                 f"topic_readout must be one of {', '.join(_READOUTS)}, got {self.topic_readout!r}"
             )
-        for name in ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size"):
+        for name in ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size", "n_jobs"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
                 raise NeurotopicError(f"{name} must be a positive integer, got {value!r}")
