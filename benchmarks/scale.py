@@ -23,7 +23,7 @@ documents, seed 0: 0.293 after pre-training, 0.283 after 1 epoch, 0.23 after 3;
 ``docs/benchmarks.md``.  Timings are printed, never asserted.
 
 Run: ``.venv/bin/python benchmarks/scale.py [--corpus runs/synth.jsonl]
-[--sizes 10000,100000,1000000] [--epochs 1] [--no-lda] [--out docs/benchmarks.md]``
+[--sizes 10000,100000,1000000] [--epochs 1] [--no-lda] [--n-jobs N] [--out docs/benchmarks.md]``
 (it generates the corpus first when it is missing: about 20 s).
 """
 
@@ -87,7 +87,7 @@ def load_truth(corpus: Path) -> list[list[str]]:
 
 # --------------------------------------------------------------------- neurotopic
 def fit_neurotopic(
-    corpus: Path, truth: list[list[str]], epochs: int, workdir: Path
+    corpus: Path, truth: list[list[str]], epochs: int, workdir: Path, n_jobs: int | None = None
 ) -> dict[str, Any]:
     """``neurotopic fit`` in a subprocess, then the saved model's figures."""
     from neurotopic.metrics import topic_recovery
@@ -95,6 +95,8 @@ def fit_neurotopic(
     out = workdir / f"model-{corpus.stem}"
     command = [str(BIN / "neurotopic"), "fit", str(corpus), "--topics", "128"]
     command += ["--out", str(out), "--quiet", "--force", "--epochs", str(epochs)]
+    if n_jobs is not None:
+        command += ["--n-jobs", str(n_jobs)]
     run = timed(command)
     topics = json.loads((out / "topics.json").read_text(encoding="utf-8"))
     history = json.loads((out / "history.json").read_text(encoding="utf-8"))
@@ -350,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--epochs", type=int, default=1, help="passed to neurotopic fit")
     parser.add_argument("--no-lda", action="store_true", help="skip tomotopy and gensim")
+    parser.add_argument("--n-jobs", type=int, help="passed to neurotopic fit (default: its own)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--lda", choices=["tomotopy", "gensim"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -369,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for n in sizes:
             corpus = head(args.corpus, n, workdir)
             shutil.copy(topics_path(args.corpus), topics_path(corpus))
-            row = fit_neurotopic(corpus, truth, args.epochs, workdir)
+            row = fit_neurotopic(corpus, truth, args.epochs, workdir, args.n_jobs)
             rows.append(row)
             print(
                 f"{row['docs']:>9,} documents: {row['seconds']:6.1f} s, peak RSS "
