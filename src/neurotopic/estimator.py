@@ -202,7 +202,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         :meth:`predict_proba` and :meth:`score`.
     label_loss_weight : float, default=0.1
         Weight of the label loss against the ranking hinge (sNTM only).  Chosen by
-        ``benchmarks/supervised.py --parts weights`` over 0, 0.1, 0.3 and 1: 0.1 gave
+        ``benchmarks/supervised.py --parts weights`` over 0, 0.03, 0.1, 0.3 and 1: 0.1 gave
         the best refit accuracy on NewsArticles (0.695) and kept BBC News' NPMI within
         0.003 of the unsupervised model's (1.0 lost 0.08).
     label_readout : {"refit", "joint"}, default="refit"
