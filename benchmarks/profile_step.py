@@ -29,8 +29,9 @@ N_DOCS = 100_000
 
 def make_default_corpus(path: Path) -> None:
     """The first 100,000 documents of ``benchmarks/synthetic.py``'s corpus (written first
-    when missing, about 20 s), streamed into ``path``."""
+    when missing, about 20 s), as ``path``."""
     sys.path.insert(0, str(Path(__file__).parent))
+    from scale import head
     from synthetic import SyntheticSpec, topics_path, write_corpus
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,11 +39,7 @@ def make_default_corpus(path: Path) -> None:
     if not full.is_file() or not topics_path(full).is_file():
         print(f"writing {full} ...", flush=True)
         write_corpus(full, SyntheticSpec())
-    with open(full, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as dst:
-        for i, line in enumerate(src):
-            if i == N_DOCS:
-                break
-            dst.write(line)
+    head(full, N_DOCS, path.parent).replace(path)
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from .readout import data_topic_term, relevance, top_term_ids
 from .sampling import IncidenceIndex, TripleSampler
 from .stage import TextStage
 from .supervised import (
+    LABEL_FEATURES,
     LABEL_READOUTS,
     READOUT_FEATURES,
     TASKS,
@@ -439,6 +440,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             )
             if labels is not None and self.label_readout == "refit":
                 t4 = time.perf_counter()
+                self._log("refitting the label layer on the folded-in training documents")
                 features = READOUT_FEATURES[labels.task]
                 theta = _softmax(self._fold_in_counts(self.X_train_))
                 weight, bias = refit_label_layer(
@@ -994,7 +996,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                     float(meta["scale"]),
                 )
                 features = str(meta.get("features", "linear"))
-                if features not in ("linear", "log"):
+                if features not in LABEL_FEATURES:
                     raise corrupt(f"unknown label-layer input {features!r}")
                 model._set_supervised(labels, weight, bias, features)
         except NeurotopicError:

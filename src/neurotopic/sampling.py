@@ -13,7 +13,7 @@ its negatives come from that shard (see :mod:`neurotopic.distributed`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,26 +128,63 @@ class IncidenceIndex:
         """
         shape = (len(terms), n_negatives)
         t = np.broadcast_to(terms[:, None], shape)
+
+        def uniform(size: int | tuple[int, int]) -> np.ndarray:
+            return rng.integers(0, self.n_docs, size=size)
+
+        def contained(neg: np.ndarray, bad: np.ndarray) -> np.ndarray:
+            return self.contains(neg[bad], t[bad])
+
         if pool > 0:
-            candidates = rng.integers(0, self.n_docs, size=pool)
-            neg = candidates[rng.integers(0, pool, size=shape)]
-            bad = self.contains(neg, t)
-            for _ in range(max_rounds):
-                n_bad = int(bad.sum())
-                if n_bad == 0:
-                    return neg
-                neg[bad] = candidates[rng.integers(0, pool, size=n_bad)]
-                bad[bad] = self.contains(neg[bad], t[bad])
+            candidates = uniform(pool)
+
+            def pooled(size: int | tuple[int, int]) -> np.ndarray:
+                return candidates[rng.integers(0, pool, size=size)]
+
+            neg = pooled(shape)
+            bad = redraw(neg, self.contains(neg, t), pooled, contained, max_rounds)
         else:
-            neg = rng.integers(0, self.n_docs, size=shape)
+            neg = uniform(shape)
             bad = self.contains(neg, t)
-        for _ in range(max_rounds):
-            n_bad = int(bad.sum())
-            if n_bad == 0:
-                break
-            neg[bad] = rng.integers(0, self.n_docs, size=n_bad)
-            bad[bad] = self.contains(neg[bad], t[bad])
+        redraw(neg, bad, uniform, contained, max_rounds)
         return neg
+
+
+def redraw(
+    values: np.ndarray,
+    bad: np.ndarray,
+    draw: Callable[[int], np.ndarray],
+    still_bad: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    max_rounds: int,
+) -> np.ndarray:
+    """Rejection sampling in place: redraw ``values[bad]`` until none is bad.
+
+    Parameters
+    ----------
+    values : ndarray
+        Draws, updated in place.
+    bad : ndarray of bool, same shape
+        Which draws are rejected; updated in place.
+    draw : callable
+        ``draw(n)``: n new values.
+    still_bad : callable
+        ``still_bad(values, bad)``: for the redrawn ``values[bad]``, which are still
+        rejected.
+    max_rounds : int
+        Redraws at most; draws still bad after them stay as they are.
+
+    Returns
+    -------
+    ndarray of bool
+        ``bad``, True where a draw is still rejected.
+    """
+    for _ in range(max_rounds):
+        n_bad = int(bad.sum())
+        if n_bad == 0:
+            break
+        values[bad] = draw(n_bad)
+        bad[bad] = still_bad(values, bad)
+    return bad
 
 
 class TripleSampler:
@@ -234,12 +271,7 @@ class TripleSampler:
         terms = draw(len(docs) * n).reshape(shape)
         d = np.broadcast_to(docs[:, None], shape)
         bad = self.index.contains(d, terms)
-        for _ in range(max_rounds):
-            n_bad = int(bad.sum())
-            if n_bad == 0:
-                break
-            terms[bad] = draw(n_bad)
-            bad[bad] = self.index.contains(d[bad], terms[bad])
+        redraw(terms, bad, draw, lambda v, b: self.index.contains(d[b], v[b]), max_rounds)
         return terms
 
     @property

@@ -37,6 +37,8 @@ from .errors import NeurotopicError
 
 TASKS = ("classification", "multilabel", "regression")
 LABEL_READOUTS = ("refit", "joint")
+#: Inputs of the label layer: ``ld`` itself, or ``log(ld + 1e-6)``.
+LABEL_FEATURES = ("linear", "log")
 #: Input of a refitted label layer per task: "log" (``log ld``) or "linear" (``ld``).
 READOUT_FEATURES = {"classification": "log", "multilabel": "log", "regression": "linear"}
 _LOG_FLOOR = 1e-6
