@@ -9,6 +9,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from neurotopic import NeuralTopicModel, NeurotopicError
+from neurotopic.evaluation import evaluate_topics, reference_tokens
+from neurotopic.readout import background_topic_term, log_likelihood
 from neurotopic.vocabulary import Vocabulary
 
 from .conftest import FAST
@@ -41,7 +43,7 @@ def test_fit_learns_and_does_not_collapse(fitted: NeuralTopicModel) -> None:
 def test_fitted_attributes(fitted: NeuralTopicModel) -> None:
     n_terms = len(fitted.vocabulary_)
     assert fitted.components_.shape == (5, n_terms)
-    if fitted.topic_readout == "data":  # distributions over terms
+    if fitted.topic_readout_ in ("background", "data"):  # distributions over terms
         assert np.allclose(fitted.components_.sum(axis=1), 1.0)
     else:  # lt, the paper's p(term | topic) scores
         np.testing.assert_allclose(fitted.components_, fitted.term_topic_.T)
@@ -157,7 +159,7 @@ def test_extensions_sharpen_documents(bbc_small: tuple) -> None:
 
 
 def test_both_readouts_rank_terms_from_the_same_weights(fitted: NeuralTopicModel) -> None:
-    other = "embedding" if fitted.topic_readout == "data" else "data"
+    other = "embedding" if fitted.topic_readout_ in ("background", "data") else "data"
     twin = clone(fitted).set_params(topic_readout=other)
     twin._set_fitted(
         vocab=Vocabulary(fitted.terms_, fitted.term_doc_freq_, fitted.X_train_.shape[0]),
@@ -184,3 +186,54 @@ def test_negative_pool_is_off_for_small_corpora_and_a_quarter_batch_above() -> N
     assert NeuralTopicModel(negative_pool=64)._negative_pool(100) == 64
     with pytest.raises(NeurotopicError, match="negative_pool must be None or an integer"):
         NeuralTopicModel(negative_pool=-1).fit(["a b c"] * 3)
+
+
+def _refit_readout(fitted: NeuralTopicModel, **params: object) -> NeuralTopicModel:
+    """The fitted weights read out with other readout parameters (no retraining)."""
+    twin = clone(fitted).set_params(**params)
+    twin._set_fitted(
+        vocab=Vocabulary(fitted.terms_, fitted.term_doc_freq_, fitted.X_train_.shape[0]),
+        analyzer=fitted.analyzer_,
+        term_vectors=fitted.term_vectors_,
+        topic_weight=fitted.topic_weight_,
+        topic_bias=fitted.topic_bias_,
+        doc_logits=fitted.doc_logits_,
+        X=fitted.X_train_,
+        seed=fitted.random_seed_,
+        history=fitted.history_,
+    )
+    return twin
+
+
+def test_auto_readout_follows_document_length(fitted: NeuralTopicModel) -> None:
+    # news articles (about 120 distinct terms each): the background readout
+    assert fitted.topic_readout == "auto" and fitted.topic_readout_ == "background"
+    assert fitted.relevance_weight() == 0.3
+    assert 0.01 < fitted.background_scale_ < 10.0
+    short = fitted.X_train_.copy()
+    short.data[:] = 1.0
+    keep = short.multiply(np.random.default_rng(0).random(short.shape) < 0.1).tocsr()
+    keep.eliminate_zeros()
+    assert keep.nnz / keep.shape[0] < 30  # about a tenth of the terms: short documents
+    assert fitted._resolve_readout(keep) == "data"
+    data = _refit_readout(fitted, topic_readout="data")
+    assert data.topic_readout_ == "data" and data.background_scale_ is None
+    assert data.relevance_weight() == 0.5
+    assert _refit_readout(fitted, relevance_lambda=0.8).relevance_weight() == 0.8
+
+
+def test_background_readout_reads_more_coherent_topics(
+    fitted: NeuralTopicModel, bbc_small: tuple
+) -> None:
+    reference = reference_tokens(bbc_small[0])
+    data = _refit_readout(fitted, topic_readout="data")
+    background = evaluate_topics(fitted.topics(25), reference)
+    assert background["npmi"] > evaluate_topics(data.topics(25), reference)["npmi"] + 0.05
+    assert background["diversity"] >= 0.9
+    # its scale is the likelihood's maximum: a tenth either way explains the counts worse
+    X, ld = fitted.X_train_, fitted.doc_topic_
+    z = fitted.term_vectors_ @ fitted.topic_weight_ + fitted.topic_bias_
+    best = log_likelihood(X, fitted.components_, ld)
+    for factor in (0.9, 1.1):
+        other = background_topic_term(z, fitted.term_prob_, fitted.background_scale_ * factor)
+        assert log_likelihood(X, other, ld) < best

@@ -30,6 +30,10 @@ def test_round_trip_keeps_topics_and_transform(
     config = json.loads((path / "config.json").read_text())
     assert config["format"] == "neurotopic-model" and config["params"]["n_topics"] == 5
     assert not any(p.suffix == ".pkl" for p in path.iterdir())
+    # the background readout's scale is saved, not fitted again: the same topics
+    assert config["readout"] == {"topic_readout": "background", "scale": fitted.background_scale_}
+    assert loaded.background_scale_ == fitted.background_scale_
+    np.testing.assert_array_equal(loaded.components_, fitted.components_)
 
 
 def test_save_refuses_to_overwrite_unless_asked(fitted: NeuralTopicModel, tmp_path: Path) -> None:

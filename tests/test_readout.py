@@ -109,3 +109,56 @@ def test_data_topic_term_in_blocks_is_exact() -> None:
     whole = data_topic_term(X, lt, ld)
     for block_size in (1, 50, 700):  # one document per block ... a few dozen
         np.testing.assert_array_equal(data_topic_term(X, lt, ld, block_size=block_size), whole)
+
+
+def test_background_topics_are_tilted_background_distributions() -> None:
+    rng = np.random.default_rng(1)
+    z = rng.normal(scale=3.0, size=(50, 4))  # (V, K)
+    p = rng.dirichlet(np.ones(50))
+    p[7] = 0.0  # a term that never occurs gets no mass
+    p /= p.sum()
+    beta = readout.background_topic_term(z, p, scale=0.5)
+    assert beta.shape == (4, 50)
+    np.testing.assert_allclose(beta.sum(axis=1), 1.0)
+    assert (beta[:, 7] == 0).all()
+    # log beta - log p - a z is one constant per topic (the normaliser)
+    seen = p > 0
+    rest = np.log(beta[:, seen]) - np.log(p[seen]) - 0.5 * z[seen].T
+    np.testing.assert_allclose(rest, rest[:, :1] * np.ones_like(rest), atol=1e-9)
+    # a -> 0: every topic is the background
+    np.testing.assert_allclose(readout.background_topic_term(z, p, 1e-9), np.tile(p, (4, 1)))
+
+
+def test_background_scale_maximises_the_likelihood(
+    problem: tuple[sp.csr_matrix, np.ndarray, np.ndarray],
+) -> None:
+    X, lt, ld = problem
+    z = np.log(lt / (1 - lt)) * 3.0  # pre-activations of lt, sharpened
+    counts = np.asarray(X.sum(axis=0)).ravel()
+    p = counts / counts.sum()
+    best = readout.fit_background_scale(X, z, p, ld, tol=1e-4)
+    assert 0.01 < best < 10.0
+
+    def loglik(a: float) -> float:
+        return readout.log_likelihood(X, readout.background_topic_term(z, p, a), ld)
+
+    grid = np.exp(np.linspace(np.log(0.01), np.log(10.0), 400))
+    assert loglik(best) >= max(loglik(a) for a in grid) - 1e-6
+    # the likelihood is a per-token mean, so a sub-sample of documents estimates it
+    sub = readout.fit_background_scale(X, z, p, ld, max_docs=6, tol=1e-4)
+    assert sub > 0
+
+
+def test_log_likelihood_matches_a_loop(
+    problem: tuple[sp.csr_matrix, np.ndarray, np.ndarray],
+) -> None:
+    X, lt, ld = problem
+    beta = (lt / lt.sum(axis=0)).T  # (K, V)
+    dense = X.toarray()
+    total = sum(
+        dense[d, g] * np.log(ld[d] @ beta[:, g])
+        for d in range(dense.shape[0])
+        for g in range(dense.shape[1])
+        if dense[d, g]
+    )
+    assert readout.log_likelihood(X, beta, ld) == pytest.approx(total / dense.sum())

@@ -28,11 +28,11 @@ _EPS = 1e-12
 def topic_term_distributions(model: NeuralTopicModel) -> np.ndarray:
     """``beta``: each topic's distribution over the terms, shape (n_topics, n_terms).
 
-    The data readout's topic-term distributions (:func:`neurotopic.readout.data_topic_term`),
-    which are ``components_`` when ``topic_readout="data"``; rows sum to 1.
+    ``components_`` for the "background" and "data" readouts; for "embedding", the data
+    readout's (:func:`neurotopic.readout.data_topic_term`).  Rows sum to 1.
     """
     check_is_fitted(model, "components_")
-    if model.topic_readout == "data":
+    if model.topic_readout_ in ("background", "data"):
         beta = np.asarray(model.components_, dtype=np.float64)
     else:
         beta = data_topic_term(model.X_train_, model.term_topic_, model.doc_topic_)

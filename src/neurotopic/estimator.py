@@ -30,7 +30,13 @@ from .fingerprint import fingerprint
 from .inference import fold_in
 from .model import NTMNetwork
 from .pretrain import initial_doc_logits, pretrain_topic_weights
-from .readout import data_topic_term, relevance, top_term_ids
+from .readout import (
+    background_topic_term,
+    data_topic_term,
+    fit_background_scale,
+    relevance,
+    top_term_ids,
+)
 from .sampling import IncidenceIndex, TripleSampler
 from .stage import TextStage
 from .supervised import (
@@ -53,7 +59,11 @@ from .vocabulary import Vocabulary, analyse_corpus
 
 logger = logging.getLogger("neurotopic")
 
-_READOUTS = ("data", "embedding")
+_READOUTS = ("auto", "background", "data", "embedding")
+#: "auto" reads topics with "background" from this many distinct terms per document.
+AUTO_BACKGROUND_MIN_TERMS = 30.0
+#: Default relevance weight of each readout that ranks by relevance.
+DEFAULT_RELEVANCE = {"background": 0.3, "data": 0.5}
 _WEIGHTS = (
     "term_vectors",
     "topic_weight",
@@ -187,11 +197,20 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         ``df ** 0.75`` among terms absent from d+, with the same hinge
         ``max(0, margin - ls(g, d+) + ls(g-, d+))``; trains the term axis topics are
         read along.
-    topic_readout : {"data", "embedding"}, default="data"
-        How topics are read: "data" (one E-step over the counts, ranked by relevance)
-        or "embedding" (the paper's ranking by ``lt``).
-    relevance_lambda : float, default=0.5
-        Relevance weight of the "data" readout (1: by probability only).
+    topic_readout : {"auto", "background", "data", "embedding"}, default="auto"
+        How topics are read from the trained weights (see ``docs/model.md``):
+        "background" (each topic is the corpus's term distribution tilted by W2,
+        ``beta_k(g) ∝ p_g exp(a z_gk)`` with ``z = le @ W2 + b`` and ``a`` fitted by
+        likelihood, ranked by relevance), "data" (one E-step over the counts with
+        ``lt``, ranked by relevance) or "embedding" (the paper's ranking by ``lt``).
+        "auto" takes "background" when the training documents have on average at
+        least 30 distinct terms and "data" below (where "background" measured worse:
+        WordNet glosses, the synthetic seed corpus).  The readout used is in
+        :attr:`topic_readout_`.
+    relevance_lambda : float or None, default=None
+        Relevance weight of the "background" and "data" readouts (1: by probability
+        only).  None: 0.3 for "background", 0.5 for "data" (chosen by
+        ``benchmarks/ablation.py``).
     transform_steps : int, default=10
         Adam steps that fold a new document in (:meth:`transform`, :meth:`predict`);
         10 gave the vectors closest to the fitted ones and the best classification in
@@ -237,8 +256,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     vocabulary_ : dict of str to int
         Term -> column index.
     components_ : ndarray of shape (n_topics, n_terms)
-        Topic-term weights of the chosen readout (rows of ``beta`` for "data", ``lt``
-        columns for "embedding").
+        Topic-term weights of the readout used (rows of ``beta`` for "background" and
+        "data", summing to 1; ``lt`` columns for "embedding").
+    topic_readout_ : str
+        The readout used: "background", "data" or "embedding" ("auto" resolved).
+    background_scale_ : float or None
+        The scale ``a`` of the "background" readout, fitted by likelihood (None for
+        the other readouts).
     term_topic_ : ndarray of shape (n_terms, n_topics)
         ``lt`` of every term.
     doc_topic_ : ndarray of shape (n_documents, n_topics)
@@ -288,8 +312,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         holdout: float = 0.01,
         entropy_weight: float = 0.0,
         term_negatives: int = 0,
-        topic_readout: str = "data",
-        relevance_lambda: float = 0.5,
+        topic_readout: str = "auto",
+        relevance_lambda: float | None = None,
         transform_steps: int = 10,
         task: str | None = None,
         label_loss_weight: float = 0.1,
@@ -345,6 +369,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             raise NeurotopicError(
                 f"topic_readout must be one of {', '.join(_READOUTS)}, got {self.topic_readout!r}"
             )
+        lam = self.relevance_lambda
+        if lam is not None and not (isinstance(lam, int | float) and 0.0 <= lam <= 1.0):
+            raise NeurotopicError(f"relevance_lambda must be in [0, 1] or None, got {lam!r}")
         for name in ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size", "n_jobs"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
@@ -648,6 +675,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         X: sp.csr_matrix,
         seed: int,
         history: list[dict[str, Any]],
+        background_scale: float | None = None,
     ) -> None:
         self.analyzer_ = analyzer
         self.__dict__.pop("_train_index", None)
@@ -670,11 +698,40 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.doc_topic_ = _softmax(self.doc_logits_)  # ld, (D, K)
         counts = np.asarray(self.X_train_.sum(axis=0)).ravel()
         self.term_prob_ = counts / max(counts.sum(), 1.0)  # (V,)
-        if self.topic_readout == "data":
+        self.topic_readout_ = self._resolve_readout(self.X_train_)
+        self.background_scale_ = None
+        if self.topic_readout_ == "background":
+            if background_scale is None:
+                background_scale = fit_background_scale(
+                    self.X_train_, z, self.term_prob_, self.doc_topic_
+                )
+            self.background_scale_ = float(background_scale)
+            self.components_ = background_topic_term(z, self.term_prob_, self.background_scale_)
+        elif self.topic_readout_ == "data":
             self.components_ = data_topic_term(self.X_train_, self.term_topic_, self.doc_topic_)
         else:
             self.components_ = self.term_topic_.T.copy()
         self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
+
+    def _resolve_readout(self, X: sp.csr_matrix) -> str:
+        """The readout "auto" stands for on training documents ``X`` (others as given)."""
+        if self.topic_readout != "auto":
+            return str(self.topic_readout)
+        terms_per_doc = X.nnz / max(X.shape[0], 1)
+        return "background" if terms_per_doc >= AUTO_BACKGROUND_MIN_TERMS else "data"
+
+    def relevance_weight(self) -> float | None:
+        """The relevance weight topics are ranked with (None for the "embedding" readout).
+
+        ``relevance_lambda`` when set, else the default of the fitted readout
+        (:data:`DEFAULT_RELEVANCE`).
+        """
+        check_is_fitted(self, "components_")
+        if self.topic_readout_ == "embedding":
+            return None
+        if self.relevance_lambda is not None:
+            return float(self.relevance_lambda)
+        return DEFAULT_RELEVANCE[self.topic_readout_]
 
     # --------------------------------------------------------------- outputs
     def transform(self, texts: Iterable[str]) -> np.ndarray:
@@ -795,9 +852,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def topic_scores(self) -> np.ndarray:
         """Scores that rank each topic's terms, shape (n_topics, n_terms)."""
         check_is_fitted(self, "components_")
-        if self.topic_readout == "data":
-            return relevance(self.components_, self.term_prob_, self.relevance_lambda)
-        return self.components_
+        lam = self.relevance_weight()
+        if lam is None:
+            return self.components_
+        return relevance(self.components_, self.term_prob_, lam)
 
     def topic_terms(
         self, top_n: int = 10, exclude: Iterable[str] = ()
@@ -923,6 +981,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 "random_seed": self.random_seed_,
                 "fit_seconds": getattr(self, "fit_seconds_", {}),
                 "labels": getattr(self, "labels_meta_", None) if self.task_ else None,
+                "readout": {"topic_readout": self.topic_readout_, "scale": self.background_scale_},
             },
             vocabulary={
                 "terms": self.terms_,
@@ -980,6 +1039,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 X=X,
                 seed=int(config["random_seed"]),
                 history=history,
+                background_scale=(config.get("readout") or {}).get("scale"),
             )
             model.fit_seconds_ = config.get("fit_seconds", {})
             meta = config.get("labels")

@@ -35,8 +35,9 @@ def to_pyldavis(model: NeuralTopicModel, texts: Sequence[str] | None = None) -> 
     Returns
     -------
     dict
-        ``topic_term_dists`` (n_topics, n_terms), rows sum to 1: the data readout's
-        ``p(term | topic)``; ``doc_topic_dists`` (n_docs, n_topics), rows sum to 1;
+        ``topic_term_dists`` (n_topics, n_terms), rows sum to 1: the readout's
+        ``p(term | topic)`` (the data readout's for "embedding"); ``doc_topic_dists``
+        (n_docs, n_topics), rows sum to 1;
         ``doc_lengths`` (n_docs,), term counts per document; ``vocab`` (n_terms,), the
         terms; ``term_frequency`` (n_terms,), each term's count in the training corpus
         (the corpus the topics were learnt from, so every count is positive).

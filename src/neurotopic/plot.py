@@ -152,7 +152,9 @@ def topic_map(model: NeuralTopicModel, *, size: int = 420) -> alt.LayerChart:
 def _terms_layers(
     model: NeuralTopicModel, topic_filter: Any, top_n: int, relevance_lambda: float | None
 ) -> alt.LayerChart:
-    lam = model.relevance_lambda if relevance_lambda is None else relevance_lambda
+    lam = relevance_lambda if relevance_lambda is not None else model.relevance_weight()
+    if lam is None:  # the "embedding" readout ranks by lt: start the slider at 1
+        lam = 1.0
     if not 0.0 <= lam <= 1.0:
         raise NeurotopicError(f"relevance_lambda must be in [0, 1], got {lam!r}")
     slider = alt.param(

@@ -104,3 +104,125 @@ def top_term_ids(scores: np.ndarray, top_n: int) -> np.ndarray:
     top_n = min(top_n, scores.shape[1])
     order = np.argsort(-scores, axis=1, kind="stable")
     return order[:, :top_n]
+
+
+def _log_softmax_terms(logits: np.ndarray) -> np.ndarray:
+    """``log softmax`` over axis 0 (the terms) of a (n_terms, n_topics) array."""
+    top = logits.max(axis=0, keepdims=True)
+    shifted = logits - top
+    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+
+
+def background_topic_term(
+    topic_logits: np.ndarray, term_prob: np.ndarray, scale: float
+) -> np.ndarray:
+    """Topic-term distributions tilted from the background by the trained W2.
+
+    ``beta_k(g) = p_g exp(a z_gk) / sum_h p_h exp(a z_hk)`` with ``z = le @ W2 + b``
+    the pre-activations of ``lt`` and ``a`` the scale: each topic is the corpus's term
+    distribution, re-weighted by how strongly the term loads on the topic (the
+    background-plus-deviation form of SAGE and Scholar).  Unlike ``lt``, each topic sums
+    to 1 over the terms, so a term that loads on every topic gains nothing.
+
+    Parameters
+    ----------
+    topic_logits : ndarray of shape (n_terms, n_topics)
+        ``z``.
+    term_prob : ndarray of shape (n_terms,)
+        Background ``p_g`` (terms with probability 0 get none).
+    scale : float
+        ``a`` (> 0), e.g. from :func:`fit_background_scale`.
+
+    Returns
+    -------
+    ndarray of shape (n_topics, n_terms), float64
+        Each row sums to 1.
+
+    Examples
+    --------
+    Two terms, equally frequent; term 0 loads on topic 0, term 1 on topic 1:
+
+    >>> z = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    >>> background_topic_term(z, np.array([0.5, 0.5]), scale=1.0).round(3)
+    array([[0.881, 0.119],
+           [0.119, 0.881]])
+    """
+    z = np.asarray(topic_logits, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        log_p = np.log(np.asarray(term_prob, dtype=np.float64))
+    return np.exp(_log_softmax_terms(scale * z + log_p[:, None])).T
+
+
+def log_likelihood(X: sp.csr_matrix, topic_term: np.ndarray, doc_topic: np.ndarray) -> float:
+    """Mean log-likelihood per token, ``sum n_dg log sum_k ld_k(d) beta_k(g) / sum n_dg``.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix of shape (n_docs, n_terms)
+    topic_term : ndarray of shape (n_topics, n_terms)
+    doc_topic : ndarray of shape (n_docs, n_topics)
+    """
+    X = sp.csr_matrix(X, dtype=np.float64)
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    ls = np.einsum(
+        "nk,nk->n", np.asarray(doc_topic, dtype=np.float64)[rows], topic_term.T[X.indices]
+    )
+    return float((X.data * np.log(np.maximum(ls, 1e-300))).sum() / max(X.data.sum(), 1e-300))
+
+
+def fit_background_scale(
+    X: sp.csr_matrix,
+    topic_logits: np.ndarray,
+    term_prob: np.ndarray,
+    doc_topic: np.ndarray,
+    *,
+    max_docs: int = 20_000,
+    bounds: tuple[float, float] = (0.01, 10.0),
+    tol: float = 0.01,
+) -> float:
+    """The scale ``a`` of :func:`background_topic_term` that best explains the counts.
+
+    Maximises :func:`log_likelihood` of the training counts under ``ld`` and the tilted
+    topics by golden-section search on ``log a`` (the likelihood is unimodal in practice:
+    ``a -> 0`` gives the background for every topic, large ``a`` puts each topic on a
+    few terms).  Above ``max_docs`` documents, evenly spaced documents are used.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix of shape (n_docs, n_terms)
+    topic_logits : ndarray of shape (n_terms, n_topics)
+    term_prob : ndarray of shape (n_terms,)
+    doc_topic : ndarray of shape (n_docs, n_topics)
+    max_docs : int
+    bounds : (float, float)
+        Search interval of ``a``.
+    tol : float
+        Stop when the interval of ``log a`` is narrower than this.
+
+    Returns
+    -------
+    float
+    """
+    X = sp.csr_matrix(X)
+    if X.shape[0] > max_docs:
+        rows = np.unique(np.linspace(0, X.shape[0] - 1, max_docs).astype(np.int64))
+        X, doc_topic = X[rows], np.asarray(doc_topic)[rows]
+
+    def score(log_a: float) -> float:
+        beta = background_topic_term(topic_logits, term_prob, float(np.exp(log_a)))
+        return log_likelihood(X, beta, doc_topic)
+
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fc, fd = score(c), score(d)
+    while hi - lo > tol:
+        if fc >= fd:
+            hi, d, fd = d, c, fc
+            c = hi - ratio * (hi - lo)
+            fc = score(c)
+        else:
+            lo, c, fc = c, d, fd
+            d = lo + ratio * (hi - lo)
+            fd = score(d)
+    return float(np.exp((lo + hi) / 2.0))

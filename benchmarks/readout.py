@@ -1,0 +1,130 @@
+"""Readout ablation: the same trained weights read out in every way, on several corpora.
+
+For each corpus and seed, one model is fitted with the defaults (optionally other
+``--epochs``), then its topics are read out without retraining by:
+
+* ``background``: ``beta_k(g) ∝ p_g exp(a z_gk)`` with the scale ``a`` fitted by
+  likelihood (:func:`neurotopic.readout.fit_background_scale`), ranked by relevance;
+* ``data``: one E-step with ``lt`` (:func:`neurotopic.readout.data_topic_term`), ranked
+  by relevance;
+* ``embedding``: the paper's ranking by ``lt``;
+
+at several relevance weights, and scored with the quality benchmark's code
+(:func:`neurotopic.evaluation.evaluate_topics`: NPMI of the top 10, diversity of the
+top 25 on the training corpus) or, for a synthetic corpus of ``benchmarks/synthetic.py``,
+by planted-topic recovery (top 20).  The table says which readout ``topic_readout="auto"``
+picks for each corpus.
+
+Run: ``.venv/bin/python benchmarks/readout.py [--corpora bbc,news-articles,wordnet]
+[--seeds 0,1,2] [--epochs 20] [--synthetic runs/synth-100k.jsonl]``
+(K: bbc 20, news-articles 50, wordnet 50, synthetic 128.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from neurotopic import NeuralTopicModel
+from neurotopic.datasets import load_dataset
+from neurotopic.evaluation import evaluate_topics, reference_tokens
+from neurotopic.metrics import topic_recovery
+from neurotopic.vocabulary import Vocabulary
+
+CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
+SYNTHETIC_TOPICS = 128
+#: (readout, relevance weights) read out from every fitted model.
+READOUTS: tuple[tuple[str, tuple[float | None, ...]], ...] = (
+    ("background", (1.0, 0.6, 0.5, 0.4, 0.3, 0.2)),
+    ("data", (0.6, 0.5, 0.4)),
+    ("embedding", (None,)),
+)
+
+
+def read_out(model: NeuralTopicModel, readout: str, lam: float | None) -> NeuralTopicModel:
+    """``model``'s weights read out with ``readout`` and ``lam`` (no retraining)."""
+    model.set_params(topic_readout=readout, relevance_lambda=lam)
+    model._set_fitted(
+        vocab=Vocabulary(model.terms_, model.term_doc_freq_, model.X_train_.shape[0]),
+        analyzer=model.analyzer_,
+        term_vectors=model.term_vectors_,
+        topic_weight=model.topic_weight_,
+        topic_bias=model.topic_bias_,
+        doc_logits=model.doc_logits_,
+        X=model.X_train_,
+        seed=model.random_seed_,
+        history=model.history_,
+        background_scale=model.background_scale_,
+    )
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", default="bbc,news-articles,wordnet")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--synthetic", default=None, help="JSONL of benchmarks/synthetic.py")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    jobs: list[tuple[str, int]] = [(c, CORPORA[c]) for c in args.corpora.split(",") if c]
+    if args.synthetic:
+        jobs.append((args.synthetic, SYNTHETIC_TOPICS))
+    results: dict[tuple[str, str, float | None], list[dict[str, float]]] = {}
+    chosen: dict[str, str] = {}
+    for corpus, k in jobs:
+        truth: list[list[str]] | None = None
+        if corpus in CORPORA:
+            texts = load_dataset(corpus).texts
+            reference = reference_tokens(texts)
+        else:
+            path = Path(corpus)
+            texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
+            truth = json.loads(path.with_suffix(".topics.json").read_text())["topics"]
+        for seed in seeds:
+            start = time.perf_counter()
+            model = NeuralTopicModel(k, random_state=seed, epochs=args.epochs).fit(texts)
+            seconds = time.perf_counter() - start
+            chosen[corpus] = model.topic_readout_
+            for readout, lams in READOUTS:
+                for lam in lams:
+                    read_out(model, readout, lam)
+                    if truth is not None:
+                        learned = model.topics(20)
+                        r = {"recovery": topic_recovery(truth, learned, top_n=20)}
+                    else:
+                        r = evaluate_topics(model.topics(25), reference)
+                    r.update(seconds=seconds, scale=model.background_scale_ or float("nan"))
+                    results.setdefault((corpus, readout, lam), []).append(r)
+                    shown = {key: round(v, 4) for key, v in r.items()}
+                    print(json.dumps({"corpus": corpus, "seed": seed, "readout": readout,
+                                      "lambda": lam, **shown}), flush=True)  # fmt: skip
+    print()
+    print(f"seeds {args.seeds}, epochs {args.epochs}: mean ± std over seeds")
+    print("| corpus (K) | readout | relevance lambda | NPMI | diversity | recovery | scale a |")
+    print("|---|---|---|---|---|---|---|")
+    for (corpus, readout, lam), rows in results.items():
+
+        def cell(key: str, rows: list[dict[str, float]] = rows) -> str:
+            if key not in rows[0]:
+                return "-"
+            values = np.array([r[key] for r in rows])
+            spread = values.std(ddof=1) if len(values) > 1 else 0.0
+            return f"{values.mean():.3f} ± {spread:.3f}" if len(values) > 1 else f"{values[0]:.3f}"
+
+        name = Path(corpus).stem if corpus not in CORPORA else corpus
+        k = SYNTHETIC_TOPICS if corpus not in CORPORA else CORPORA[corpus]
+        auto = " (auto)" if chosen[corpus] == readout else ""
+        scale = cell("scale") if readout == "background" else "-"
+        print(
+            f"| {name} ({k}) | {readout}{auto} | {'lt' if lam is None else f'{lam:g}'} | "
+            f"{cell('npmi')} | {cell('diversity')} | {cell('recovery')} | {scale} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
