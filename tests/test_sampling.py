@@ -128,6 +128,10 @@ def test_holdout_is_about_one_percent_and_disjoint(bbc_X: sp.csr_matrix) -> None
     assert np.all(dense[held.pos_docs, held.terms] > 0)  # positives are incidences
     assert held.neg_docs.shape == (len(held.terms), 1)
     assert not np.any(dense[held.neg_docs[:, 0], held.terms] > 0)
+    # the matrix W1 starts from has every incidence but the held-out ones
+    seen = sampler.training_matrix().toarray()
+    assert np.all(seen[held.pos_docs, held.terms] == 0)
+    assert seen.sum() == sampler.n_train and np.all((seen > 0) <= (dense > 0))
 
 
 def test_no_holdout() -> None:

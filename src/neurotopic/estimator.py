@@ -581,26 +581,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 weight=self.label_loss_weight,
             )
 
-        # 3. pre-training (unless a checkpoint holds a later state)
-        t2 = time.perf_counter()
-        resume = store.restore(network, supervision) if store is not None else None
-        if resume is None:
-            W2, b2 = pretrain_topic_weights(le, self.n_topics, steps=self.pretrain_steps, seed=seed)
-            lt0 = expit(le @ W2 + b2)
-            reference = X if rows is not None else None  # scale shards like the whole corpus
-            W1 = initial_doc_logits(
-                X_own, lt0, temperature=self.init_temperature, reference=reference
-            )
-            with torch.no_grad():
-                network.topic_weight.copy_(torch.from_numpy(W2))
-                network.topic_bias.copy_(torch.from_numpy(b2))
-                network.doc_logits.weight.copy_(torch.from_numpy(W1))
-        network.to(device)
-        if supervision is not None:
-            supervision.layer.to(device)
-        timings["pretrain"] = time.perf_counter() - t2
-
-        # 4. fine-tuning on the ranking hinge
+        # The sampler first: W1 starts from the training incidences only, so the held-out
+        # ones are unseen until they are scored (timed with training).
         t3 = time.perf_counter()
         sampler = comm.all_or_none(
             lambda: TripleSampler(
@@ -612,6 +594,32 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 seed=comm.sampler_seed(seed),
             )
         )
+        sampler_seconds = time.perf_counter() - t3
+
+        # 3. pre-training (unless a checkpoint holds a later state)
+        t2 = time.perf_counter()
+        resume = store.restore(network, supervision) if store is not None else None
+        if resume is None:
+            W2, b2 = pretrain_topic_weights(le, self.n_topics, steps=self.pretrain_steps, seed=seed)
+            lt0 = expit(le @ W2 + b2)
+            reference = X if rows is not None else None  # scale shards like the whole corpus
+            W1 = initial_doc_logits(
+                sampler.training_matrix(),
+                lt0,
+                temperature=self.init_temperature,
+                reference=reference,
+            )
+            with torch.no_grad():
+                network.topic_weight.copy_(torch.from_numpy(W2))
+                network.topic_bias.copy_(torch.from_numpy(b2))
+                network.doc_logits.weight.copy_(torch.from_numpy(W1))
+        network.to(device)
+        if supervision is not None:
+            supervision.layer.to(device)
+        timings["pretrain"] = time.perf_counter() - t2
+
+        # 4. fine-tuning on the ranking hinge
+        t3 = time.perf_counter() - sampler_seconds
         config = TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,

@@ -244,6 +244,20 @@ class TripleSampler:
         self._probs = None if term_power == 1.0 else weights / weights.sum()
         self._term_cdf: np.ndarray | None = None
 
+    def training_matrix(self) -> sp.csr_matrix:
+        """Which terms each document contains, without the held-out incidences.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_docs, n_terms), float32
+            1 at every training incidence.
+        """
+        ids = self.train_ids
+        return sp.csr_matrix(
+            (np.ones(len(ids), dtype=np.float32), (self.index.docs[ids], self.index.terms[ids])),
+            shape=(self.index.n_docs, self.index.n_terms),
+        )
+
     def sample_negative_terms(
         self, docs: np.ndarray, n: int, power: float = 0.75, max_rounds: int = 50
     ) -> np.ndarray:
