@@ -24,7 +24,14 @@ from neurotopic.checkpoint import describe
 from neurotopic.cli import main
 
 #: Small, fast settings; batches of 1024 give about 30 steps per epoch on 300 documents.
-QUICK = dict(vector_size=30, pretrain_steps=30, epochs=3, batch_size=1024, random_state=0)
+QUICK = dict(
+    vector_size=30,
+    pretrain_steps=30,
+    epochs=3,
+    batch_size=1024,
+    random_state=0,
+    early_stopping=False,  # these tests count epochs
+)
 
 
 @pytest.fixture(scope="module")
@@ -331,3 +338,16 @@ def test_cli_checkpoint_errors_are_one_line(
     code = main(["fit", str(corpus), "--out", str(out), *CLI_ARGS, "--force", "--min-df", "1000"])
     assert code == 2
     assert not ckpt.exists() and not out.exists()
+
+
+def test_a_fit_that_stopped_early_resumes_to_the_same_stop(
+    texts: list[str], tmp_path: Path
+) -> None:
+    # tol=1: no epoch counts as an improvement, so training stops after epoch 1
+    settings = {**QUICK, "early_stopping": True, "n_iter_no_change": 1, "tol": 1.0}
+    ckpt = tmp_path / "ckpt"
+    first = NeuralTopicModel(5, checkpoint_dir=ckpt, **settings).fit(texts)
+    assert first.n_epochs_ == 1 and describe(ckpt) == "1 epoch"
+    again = NeuralTopicModel(5, checkpoint_dir=ckpt, **{**settings, "epochs": 6}).fit(texts)
+    assert again.n_epochs_ == 1  # the history says stop: no further epoch
+    np.testing.assert_array_equal(again.doc_logits_, first.doc_logits_)

@@ -291,7 +291,7 @@ def test_slider_reranks_terms_as_relevance_does(page: Chromium, fitted: Any) -> 
 
 
 def test_clicking_a_topic_selects_it(page: Chromium, fitted: Any) -> None:
-    _set_slider(page, fitted.relevance_lambda)
+    _set_slider(page, fitted.relevance_weight())
     before = int(page.evaluate("document.body.getAttribute('data-selected-topic')"))
     target, x, y = _clickable_topic(page, avoid=before)
     page.click(x, y)

@@ -13,7 +13,7 @@ import torch
 from neurotopic.model import NTMNetwork
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
-from neurotopic.training import TrainConfig, evaluate_triples, train
+from neurotopic.training import TrainConfig, evaluate_triples, stopped_early, train
 
 HISTORY_KEYS = {
     "epoch",
@@ -155,3 +155,26 @@ def test_training_accuracy_uses_the_heldout_definition() -> None:
     history = train(network, sampler, TrainConfig(epochs=1, batch_size=64), progress=False)
     assert history[1]["heldout_ranking_accuracy"] == 0.5
     assert history[1]["ranking_accuracy"] == 0.5
+
+
+def test_early_stopping_ends_training_when_heldout_stops_improving() -> None:
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=3, holdout=0.2, seed=0)
+    config = TrainConfig(epochs=6, batch_size=64, n_iter_no_change=1, tol=1.0)
+    history = train(pretrained_network(X, le), sampler, config, progress=False)
+    assert [h["epoch"] for h in history] == [0, 1]  # no epoch can beat the best by 1
+    config = TrainConfig(epochs=6, batch_size=64, n_iter_no_change=0, tol=1.0)
+    history = train(pretrained_network(X, le), sampler, config, progress=False)
+    assert len(history) == 7  # off: every epoch runs
+
+
+def test_stopped_early_reads_the_heldout_scores() -> None:
+    def h(*scores: float) -> list[dict[str, float]]:
+        return [{"heldout_ranking_accuracy": a} for a in scores]
+
+    assert stopped_early(h(0.8, 0.79, 0.78), 2, 0.0)  # worse than the start twice
+    assert not stopped_early(h(0.8, 0.79, 0.81), 2, 0.0)
+    assert stopped_early(h(0.8, 0.805, 0.802), 2, 0.01)  # gains below tol do not count
+    assert not stopped_early(h(0.8, 0.79), 2, 0.0)  # too few epochs to tell
+    assert not stopped_early(h(0.8, 0.7, 0.6), 0, 0.0)  # off
+    assert not stopped_early(h(float("nan"), float("nan"), float("nan")), 1, 0.0)  # no holdout

@@ -82,7 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="dimensions of word vectors trained on the corpus (default: 100)",
     )
     fit.add_argument(
-        "--epochs", type=int, default=20, metavar="N", help="fine-tuning epochs (default: 20)"
+        "--epochs", type=int, default=20, metavar="N", help="most fine-tuning epochs (default: 20)"
+    )
+    fit.add_argument(
+        "--no-early-stopping",
+        dest="early_stopping",
+        action="store_false",
+        default=None,
+        help="run every epoch (default: stop once the held-out ranking accuracy has not "
+        "improved for 3 epochs)",
     )
     fit.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     fit.add_argument(
@@ -326,6 +334,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": getattr(args, "batch_size", None),
         "task": getattr(args, "task", None),
         "label_readout": getattr(args, "label_readout", None),
+        "early_stopping": getattr(args, "early_stopping", None),
     }
 
 

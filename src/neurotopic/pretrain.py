@@ -30,6 +30,7 @@ def pretrain_topic_weights(
     learning_rate: float = 0.01,
     spread: float = 1.5,
     seed: int = 0,
+    max_terms: int | None = 8192,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Auto-encode ``le`` through a K-unit sigmoid layer; return the encoder.
 
@@ -46,6 +47,11 @@ def pretrain_topic_weights(
     spread : float
         Target standard deviation of each topic's pre-activation over terms.
     seed : int
+    max_terms : int or None
+        Auto-encode at most this many terms, drawn uniformly without replacement (the
+        encoder has ``dim x K`` weights whatever the vocabulary, so a sample of the
+        embedding's geometry trains it; the cost of a step is proportional to the terms
+        used).  The rescaling uses every term.  None: all terms.
 
     Returns
     -------
@@ -55,6 +61,10 @@ def pretrain_topic_weights(
     """
     gen = torch.Generator().manual_seed(seed)
     le = torch.from_numpy(np.ascontiguousarray(term_vectors, dtype=np.float32))
+    sample = le
+    if max_terms is not None and le.shape[0] > max_terms:
+        rows = np.sort(np.random.default_rng(seed).choice(le.shape[0], max_terms, replace=False))
+        sample = le[torch.from_numpy(rows)]
     dim = le.shape[1]
     enc = (torch.randn(dim, n_topics, generator=gen) / dim**0.5).requires_grad_()
     enc_b = torch.zeros(n_topics, requires_grad=True)
@@ -63,8 +73,8 @@ def pretrain_topic_weights(
     opt = DenseAdam([enc, enc_b, dec, dec_b], lr=learning_rate)
     for _ in range(steps):
         opt.zero_grad()
-        recon = torch.sigmoid(le @ enc + enc_b) @ dec + dec_b
-        loss = ((recon - le) ** 2).mean()
+        recon = torch.sigmoid(sample @ enc + enc_b) @ dec + dec_b
+        loss = ((recon - sample) ** 2).mean()
         loss.backward()
         opt.step()
     with torch.no_grad():

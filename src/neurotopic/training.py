@@ -36,6 +36,8 @@ class TrainConfig:
     doc_learning_rate: float = 0.05  # SparseAdam on the rows of W1 in the batch
     entropy_weight: float = 0.0  # extension: penalise the entropy of ld(d+)
     term_negatives: int = 0  # extension: negative terms g- per (g, d+)
+    n_iter_no_change: int = 0  # early stopping: epochs without a better held-out score
+    tol: float = 0.0  # early stopping: the improvement that counts
 
 
 def _tensors(batch: Batch, device: torch.device) -> tuple[torch.Tensor, ...]:
@@ -189,6 +191,28 @@ def _heldout(
     return {"hinge": hinge / count, "ranking_accuracy": correct / count}
 
 
+def stopped_early(history: list[dict[str, Any]], n_iter_no_change: int, tol: float) -> bool:
+    """Whether none of the last ``n_iter_no_change`` epochs beat the best before them.
+
+    Scores are the held-out ranking accuracies of ``history`` (epoch 0, the pre-trained
+    start, included); an epoch counts as better when it exceeds that best by more than
+    ``tol``.  Decided from the history alone, so a resumed fit stops where an
+    uninterrupted one does.  Never stops without held-out triples or with
+    ``n_iter_no_change = 0``.
+
+    Examples
+    --------
+    >>> h = [{"heldout_ranking_accuracy": a} for a in (0.80, 0.82, 0.81, 0.815)]
+    >>> stopped_early(h, 2, 0.0), stopped_early(h, 3, 0.0)
+    (True, False)
+    """
+    scores = [float(h["heldout_ranking_accuracy"]) for h in history]
+    if n_iter_no_change < 1 or len(scores) <= n_iter_no_change or not np.all(np.isfinite(scores)):
+        return False
+    best = max(scores[:-n_iter_no_change])
+    return max(scores[-n_iter_no_change:]) <= best + tol
+
+
 _TOTALS = ("hinge", "correct", "count", "triples", "label", "steps", "seconds")
 
 
@@ -312,6 +336,13 @@ def train(
     with stop_on_signals(enabled=checkpoint is not None) as stop:
         try:
             for epoch in range(done + 1, config.epochs + 1):
+                if stopped_early(history, config.n_iter_no_change, config.tol):
+                    if progress:
+                        bar.write(
+                            f"stopping after epoch {epoch - 1}: held-out ranking accuracy did "
+                            f"not improve for {config.n_iter_no_change} epochs"
+                        )
+                    break
                 start = time.perf_counter()
                 if order is None:
                     order, totals, first_step = sampler.epoch_order(), _new_totals(), 0
