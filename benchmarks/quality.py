@@ -125,6 +125,8 @@ def ntm_lines(rows: list[ComparisonRow]) -> list[str]:
         f"NTM training throughput: {rate:,.0f} triples/s on {ntm[0].extras['device']}",
         f"NTM held-out ranking accuracy: {held:.3f}",
         f"NTM fit stages (first seed): {stage_text}",
+        f"NTM epochs run (early stopping) and topic readout (first seed): "
+        f"{ntm[0].extras.get('epochs_run')}, {ntm[0].extras.get('topic_readout')}",
     ]
 
 

@@ -276,6 +276,8 @@ def _fit_ntm(
         "stage_seconds": dict(model.fit_seconds_),
         "triples_per_second": float(np.mean(rates)) if rates else float("nan"),
         "heldout_ranking_accuracy": float(model.history_[-1]["heldout_ranking_accuracy"]),
+        "epochs_run": model.n_epochs_,
+        "topic_readout": model.topic_readout_,
         "device": str(resolve_device(model.device)),
     }
     return model.topics(TOP_N), np.asarray(model.doc_topic_), extras
