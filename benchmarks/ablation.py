@@ -38,6 +38,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "epochs=10, pretrain_steps=100": {"epochs": 10, "pretrain_steps": 100},
     "epochs=5": {"epochs": 5},
     "pretrain_steps=100": {"pretrain_steps": 100},
+    "no early stopping": {"early_stopping": False},
+    "data readout": {"topic_readout": "data"},
     "no negative pool": {"negative_pool": 0},
     "negative_pool=1024": {"negative_pool": 1024},
     "negative_pool=4096": {"negative_pool": 4096},
@@ -62,7 +64,8 @@ def main() -> None:
     parser.add_argument("--corpus", default="bbc", choices=sorted(CORPORA))
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    lambdas = [float(x) for x in args.lambdas.split(",")]
+    # "default": the readout's own relevance weight (relevance_lambda=None)
+    lambdas = [None if x == "default" else float(x) for x in args.lambdas.split(",")]
     names = [n for n in args.variants.split(";") if n]
     n_topics = CORPORA[args.corpus]
     data = load_dataset(args.corpus)
@@ -70,7 +73,7 @@ def main() -> None:
     analyzer = Analyzer(default_stop_words(), PhraseModel())
     sentences = [[w for r in analyzer.runs(t) for w in r] for t in data.texts]
     epochs = auto_word2vec_epochs(sum(map(len, sentences)))
-    results: dict[tuple[str, float], list[dict[str, float]]] = {}
+    results: dict[tuple[str, float | None], list[dict[str, float]]] = {}
     for seed in seeds:
         vec_seed = int(check_random_state(seed).randint(0, 2**31 - 1))  # as the estimator
         cache: dict[str, tuple[KeyedVectors, float]] = {}
@@ -98,12 +101,16 @@ def main() -> None:
                 )
                 r["seconds"] = seconds
                 r["heldout"] = model.history_[-1]["heldout_ranking_accuracy"]
+                r["epochs"] = model.n_epochs_
                 results.setdefault((name, lam), []).append(r)
                 print(json.dumps({"seed": seed, "variant": name, "lambda": lam, **r}), flush=True)
     print()
     print(f"{args.corpus}, K={n_topics}, seeds {args.seeds}: mean ± std")
-    print("| variant | relevance lambda | NPMI | diversity | accuracy | held-out ranking | fit s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| variant | relevance lambda | NPMI | diversity | accuracy | held-out ranking "
+        "| epochs run | fit s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for (name, lam), rows in results.items():
 
         def cell(key: str, rows: list[dict[str, float]] = rows) -> str:
@@ -111,11 +118,11 @@ def main() -> None:
             return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}"
 
         lt_readout = VARIANTS[name].get("topic_readout") == "embedding"
-        lam_text = "lt ranking" if lt_readout else f"{lam:g}"
+        lam_text = "lt ranking" if lt_readout else ("default" if lam is None else f"{lam:g}")
         seconds = np.mean([r["seconds"] for r in rows])
         print(
             f"| {name} | {lam_text} | {cell('npmi')} | {cell('diversity')} | "
-            f"{cell('accuracy')} | {cell('heldout')} | {seconds:.0f} |"
+            f"{cell('accuracy')} | {cell('heldout')} | {cell('epochs')} | {seconds:.0f} |"
         )
 
 
