@@ -33,7 +33,6 @@ from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
 from neurotopic.evaluation import evaluate_topics, reference_tokens
 from neurotopic.metrics import topic_recovery
-from neurotopic.vocabulary import Vocabulary
 
 CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
 SYNTHETIC_TOPICS = 128
@@ -43,24 +42,6 @@ READOUTS: tuple[tuple[str, tuple[float | None, ...]], ...] = (
     ("data", (0.6, 0.5, 0.4)),
     ("embedding", (None,)),
 )
-
-
-def read_out(model: NeuralTopicModel, readout: str, lam: float | None) -> NeuralTopicModel:
-    """``model``'s weights read out with ``readout`` and ``lam`` (no retraining)."""
-    model.set_params(topic_readout=readout, relevance_lambda=lam)
-    model._set_fitted(
-        vocab=Vocabulary(model.terms_, model.term_doc_freq_, model.X_train_.shape[0]),
-        analyzer=model.analyzer_,
-        term_vectors=model.term_vectors_,
-        topic_weight=model.topic_weight_,
-        topic_bias=model.topic_bias_,
-        doc_logits=model.doc_logits_,
-        X=model.X_train_,
-        seed=model.random_seed_,
-        history=model.history_,
-        background_scale=model.background_scale_,
-    )
-    return model
 
 
 def main() -> None:
@@ -92,7 +73,7 @@ def main() -> None:
             chosen[corpus] = model.topic_readout_
             for readout, lams in READOUTS:
                 for lam in lams:
-                    read_out(model, readout, lam)
+                    model.set_readout(topic_readout=readout, relevance_lambda=lam)
                     if truth is not None:
                         learned = model.topics(20)
                         r = {"recovery": topic_recovery(truth, learned, top_n=20)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -11,7 +13,6 @@ from sklearn.pipeline import Pipeline
 from neurotopic import NeuralTopicModel, NeurotopicError
 from neurotopic.evaluation import evaluate_topics, reference_tokens
 from neurotopic.readout import background_topic_term, log_likelihood
-from neurotopic.vocabulary import Vocabulary
 
 from .conftest import FAST
 
@@ -160,18 +161,7 @@ def test_extensions_sharpen_documents(bbc_small: tuple) -> None:
 
 def test_both_readouts_rank_terms_from_the_same_weights(fitted: NeuralTopicModel) -> None:
     other = "embedding" if fitted.topic_readout_ in ("background", "data") else "data"
-    twin = clone(fitted).set_params(topic_readout=other)
-    twin._set_fitted(
-        vocab=Vocabulary(fitted.terms_, fitted.term_doc_freq_, fitted.X_train_.shape[0]),
-        analyzer=fitted.analyzer_,
-        term_vectors=fitted.term_vectors_,
-        topic_weight=fitted.topic_weight_,
-        topic_bias=fitted.topic_bias_,
-        doc_logits=fitted.doc_logits_,
-        X=fitted.X_train_,
-        seed=fitted.random_seed_,
-        history=fitted.history_,
-    )
+    twin = _refit_readout(fitted, topic_readout=other)
     np.testing.assert_array_equal(twin.doc_topic_, fitted.doc_topic_)
     assert twin.topics(10) != fitted.topics(10)
     data_model = twin if other == "data" else fitted
@@ -190,19 +180,7 @@ def test_negative_pool_is_off_for_small_corpora_and_a_quarter_batch_above() -> N
 
 def _refit_readout(fitted: NeuralTopicModel, **params: object) -> NeuralTopicModel:
     """The fitted weights read out with other readout parameters (no retraining)."""
-    twin = clone(fitted).set_params(**params)
-    twin._set_fitted(
-        vocab=Vocabulary(fitted.terms_, fitted.term_doc_freq_, fitted.X_train_.shape[0]),
-        analyzer=fitted.analyzer_,
-        term_vectors=fitted.term_vectors_,
-        topic_weight=fitted.topic_weight_,
-        topic_bias=fitted.topic_bias_,
-        doc_logits=fitted.doc_logits_,
-        X=fitted.X_train_,
-        seed=fitted.random_seed_,
-        history=fitted.history_,
-    )
-    return twin
+    return copy.deepcopy(fitted).set_readout(**params)
 
 
 def test_auto_readout_follows_document_length(fitted: NeuralTopicModel) -> None:
@@ -237,3 +215,18 @@ def test_background_readout_reads_more_coherent_topics(
     for factor in (0.9, 1.1):
         other = background_topic_term(z, fitted.term_prob_, fitted.background_scale_ * factor)
         assert log_likelihood(X, other, ld) < best
+
+
+def test_set_readout_rereads_the_same_weights(fitted: NeuralTopicModel) -> None:
+    model = copy.deepcopy(fitted)
+    data = model.set_readout(topic_readout="data")
+    assert data is model and model.topic_readout_ == "data"
+    np.testing.assert_array_equal(model.doc_logits_, fitted.doc_logits_)
+    back = model.set_readout(topic_readout="auto", relevance_lambda=None)
+    np.testing.assert_array_equal(back.components_, fitted.components_)
+    assert back.topics(10) == fitted.topics(10)
+    with pytest.raises(NeurotopicError, match="set_readout takes topic_readout"):
+        model.set_readout(epochs=3)
+    with pytest.raises(NeurotopicError, match="relevance_lambda must be in"):
+        model.set_readout(relevance_lambda=2.0)
+    assert model.relevance_lambda is None  # a refused setting is not kept

@@ -728,9 +728,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.doc_topic_ = _softmax(self.doc_logits_)  # ld, (D, K)
         counts = np.asarray(self.X_train_.sum(axis=0)).ravel()
         self.term_prob_ = counts / max(counts.sum(), 1.0)  # (V,)
+        self._read_topics(background_scale)
+        self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
+
+    def _read_topics(self, background_scale: float | None = None) -> None:
+        """``components_`` (and ``topic_readout_``, ``background_scale_``) of the readout."""
         self.topic_readout_ = self._resolve_readout(self.X_train_)
         self.background_scale_ = None
         if self.topic_readout_ == "background":
+            z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_  # (V, K)
             if background_scale is None:
                 background_scale = fit_background_scale(
                     self.X_train_, z, self.term_prob_, self.doc_topic_
@@ -741,7 +747,39 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             self.components_ = data_topic_term(self.X_train_, self.term_topic_, self.doc_topic_)
         else:
             self.components_ = self.term_topic_.T.copy()
-        self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
+
+    def set_readout(self, **params: Any) -> NeuralTopicModel:
+        """Read the fitted weights out again with other readout settings (no retraining).
+
+        Parameters
+        ----------
+        **params
+            ``topic_readout`` and/or ``relevance_lambda`` (see the class parameters).
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> model.set_readout(topic_readout="data").topics(10)  # doctest: +SKIP
+        """
+        check_is_fitted(self, "components_")
+        unknown = sorted(set(params) - {"topic_readout", "relevance_lambda"})
+        if unknown:
+            raise NeurotopicError(
+                f"set_readout takes topic_readout and relevance_lambda, not {', '.join(unknown)}"
+            )
+        old = {name: getattr(self, name) for name in params}
+        self.set_params(**params)
+        try:
+            self._check_params()
+        except NeurotopicError:
+            self.set_params(**old)
+            raise
+        scale = self.background_scale_ if self.topic_readout_ == "background" else None
+        self._read_topics(scale)
+        return self
 
     def _resolve_readout(self, X: sp.csr_matrix) -> str:
         """The readout "auto" stands for on training documents ``X`` (others as given)."""
