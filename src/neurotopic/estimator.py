@@ -728,15 +728,21 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.doc_topic_ = _softmax(self.doc_logits_)  # ld, (D, K)
         counts = np.asarray(self.X_train_.sum(axis=0)).ravel()
         self.term_prob_ = counts / max(counts.sum(), 1.0)  # (V,)
-        self._read_topics(background_scale)
+        self._read_topics(background_scale, z)
         self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
 
-    def _read_topics(self, background_scale: float | None = None) -> None:
-        """``components_`` (and ``topic_readout_``, ``background_scale_``) of the readout."""
+    def _read_topics(
+        self, background_scale: float | None = None, z: np.ndarray | None = None
+    ) -> None:
+        """``components_`` (and ``topic_readout_``, ``background_scale_``) of the readout.
+
+        ``z`` is ``le @ W2 + b`` (V, K) when the caller has it already.
+        """
         self.topic_readout_ = self._resolve_readout(self.X_train_)
         self.background_scale_ = None
         if self.topic_readout_ == "background":
-            z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_  # (V, K)
+            if z is None:
+                z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_
             if background_scale is None:
                 background_scale = fit_background_scale(
                     self.X_train_, z, self.term_prob_, self.doc_topic_

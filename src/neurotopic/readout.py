@@ -53,22 +53,43 @@ def data_topic_term(
     X = sp.csr_matrix(X, dtype=np.float64)
     lt = np.asarray(term_topic, dtype=np.float64)
     ld = np.asarray(doc_topic, dtype=np.float64)
-    ls = np.empty(X.nnz)  # (nnz,): ls(g, d) of every incidence
-    # In blocks of documents holding about block_size (incidence, topic) products, so
-    # memory stays near 16 * block_size bytes however large the corpus.
-    step = max(1, block_size // max(1, ld.shape[1]))
+    ls = incidence_scores(X, lt, ld, block_size)  # (nnz,): ls(g, d) of every incidence
+    W = sp.csr_matrix((X.data / np.maximum(ls, 1e-12), X.indices, X.indptr), shape=X.shape)
+    counts = lt * np.asarray(W.T @ ld)  # (V, K): n_kg
+    totals = counts.sum(axis=0, keepdims=True)
+    return (counts / np.maximum(totals, 1e-12)).T
+
+
+def incidence_scores(
+    X: sp.csr_matrix, term_topic: np.ndarray, doc_topic: np.ndarray, block_size: int = 2**24
+) -> np.ndarray:
+    """``sum_k doc_topic[d, k] term_topic[g, k]`` of every stored incidence of ``X``.
+
+    Computed in blocks of documents holding about ``block_size`` (incidence, topic)
+    products, so memory stays near ``16 * block_size`` bytes however large the corpus.
+
+    Parameters
+    ----------
+    X : scipy.sparse.csr_matrix of shape (n_docs, n_terms)
+    term_topic : ndarray of shape (n_terms, n_topics)
+    doc_topic : ndarray of shape (n_docs, n_topics)
+    block_size : int
+
+    Returns
+    -------
+    ndarray of shape (X.nnz,), in the order of ``X.data``
+    """
+    ls = np.empty(X.nnz)
+    step = max(1, block_size // max(1, doc_topic.shape[1]))
     first = 0
     while first < X.shape[0]:
         last = max(first + 1, int(np.searchsorted(X.indptr, X.indptr[first] + step, "right")) - 1)
         last = min(last, X.shape[0])
         lo, hi = X.indptr[first], X.indptr[last]
         rows = np.repeat(np.arange(first, last), np.diff(X.indptr[first : last + 1]))
-        ls[lo:hi] = np.einsum("nk,nk->n", ld[rows], lt[X.indices[lo:hi]])
+        ls[lo:hi] = np.einsum("nk,nk->n", doc_topic[rows], term_topic[X.indices[lo:hi]])
         first = last
-    W = sp.csr_matrix((X.data / np.maximum(ls, 1e-12), X.indices, X.indptr), shape=X.shape)
-    counts = lt * np.asarray(W.T @ ld)  # (V, K): n_kg
-    totals = counts.sum(axis=0, keepdims=True)
-    return (counts / np.maximum(totals, 1e-12)).T
+    return ls
 
 
 def relevance(
@@ -163,10 +184,7 @@ def log_likelihood(X: sp.csr_matrix, topic_term: np.ndarray, doc_topic: np.ndarr
     doc_topic : ndarray of shape (n_docs, n_topics)
     """
     X = sp.csr_matrix(X, dtype=np.float64)
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    ls = np.einsum(
-        "nk,nk->n", np.asarray(doc_topic, dtype=np.float64)[rows], topic_term.T[X.indices]
-    )
+    ls = incidence_scores(X, np.asarray(topic_term).T, np.asarray(doc_topic, dtype=np.float64))
     return float((X.data * np.log(np.maximum(ls, 1e-300))).sum() / max(X.data.sum(), 1e-300))
 
 
@@ -203,10 +221,11 @@ def fit_background_scale(
     -------
     float
     """
-    X = sp.csr_matrix(X)
+    X = sp.csr_matrix(X, dtype=np.float64)  # converted once, not at every evaluation
+    doc_topic = np.asarray(doc_topic, dtype=np.float64)
     if X.shape[0] > max_docs:
         rows = np.unique(np.linspace(0, X.shape[0] - 1, max_docs).astype(np.int64))
-        X, doc_topic = X[rows], np.asarray(doc_topic)[rows]
+        X, doc_topic = X[rows], doc_topic[rows]
 
     def score(log_a: float) -> float:
         beta = background_topic_term(topic_logits, term_prob, float(np.exp(log_a)))
