@@ -78,7 +78,7 @@ def stop_at_step(
     """``stop_at_step(n, action)``: run ``action`` when training computes its n-th batch."""
 
     def arm(n: int, action: Callable[[], None]) -> None:
-        original = training_module.batch_scores
+        original = training_module.compute_step
         calls = [0]
 
         def counting(*args: Any, **kwargs: Any) -> Any:
@@ -87,7 +87,7 @@ def stop_at_step(
                 action()
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(training_module, "batch_scores", counting)
+        monkeypatch.setattr(training_module, "compute_step", counting)
 
     yield arm
 

@@ -201,7 +201,7 @@ def test_parallel_code_path_resumes_exactly(
     with monkeypatch.context() as alone:
         alone.setattr(ProcessGroup, "current", classmethod(lambda cls: Collective()))
         expected = NeuralTopicModel(5, **quick).fit(texts)
-    original, calls = training_module.batch_scores, [0]
+    original, calls = training_module.compute_step, [0]
 
     def interrupting(*args: object, **kwargs: object) -> object:
         calls[0] += 1
@@ -209,7 +209,7 @@ def test_parallel_code_path_resumes_exactly(
             signal.raise_signal(signal.SIGINT)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(training_module, "batch_scores", interrupting)
+    monkeypatch.setattr(training_module, "compute_step", interrupting)
     ckpt = tmp_path / "ckpt"
     with pytest.raises(KeyboardInterrupt):
         NeuralTopicModel(5, checkpoint_dir=ckpt, **quick).fit(texts)

@@ -124,16 +124,22 @@ def test_snt_classifier_predicts_held_out_documents(
     assert classifier.label_weight_.shape == (8, 5)
 
 
+def _purity(doc_topic: np.ndarray, labels: np.ndarray) -> float:
+    """Share of documents whose dominant topic's majority class is their own."""
+    dominant = doc_topic.argmax(axis=1)
+    codes = np.unique(labels, return_inverse=True)[1]
+    return sum(np.bincount(codes[dominant == k]).max() for k in np.unique(dominant)) / len(labels)
+
+
 def test_supervision_aligns_topics_with_labels(classifier: NeuralTopicModel, split: tuple) -> None:
-    """Each class's training documents concentrate on topics of their own."""
-    _, train_labels, _, _ = split
+    """Each class's training documents concentrate on topics of their own, more than
+    without labels (same documents, settings and seed)."""
+    train_texts, train_labels, _, _ = split
     labels = np.asarray(train_labels)
-    dominant = classifier.doc_topic_.argmax(axis=1)
-    purity = sum(
-        np.bincount(np.unique(labels, return_inverse=True)[1][dominant == k]).max()
-        for k in np.unique(dominant)
-    ) / len(labels)
-    assert purity > 0.85
+    unsupervised = NeuralTopicModel(8, random_state=0, **FAST).fit(train_texts)
+    purity = _purity(classifier.doc_topic_, labels)
+    assert purity > 0.7  # 5 balanced classes
+    assert purity > _purity(unsupervised.doc_topic_, labels) + 0.1
 
 
 def test_supervised_model_round_trips(

@@ -13,7 +13,16 @@ import torch
 from neurotopic.model import NTMNetwork
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
-from neurotopic.training import TrainConfig, evaluate_triples, stopped_early, train
+from neurotopic.supervised import LabelLayer
+from neurotopic.training import (
+    Supervision,
+    TrainConfig,
+    _autograd_step,
+    compute_step,
+    evaluate_triples,
+    stopped_early,
+    train,
+)
 
 HISTORY_KEYS = {
     "epoch",
@@ -178,3 +187,45 @@ def test_stopped_early_reads_the_heldout_scores() -> None:
     assert not stopped_early(h(0.8, 0.79), 2, 0.0)  # too few epochs to tell
     assert not stopped_early(h(0.8, 0.7, 0.6), 0, 0.0)  # off
     assert not stopped_early(h(float("nan"), float("nan"), float("nan")), 1, 0.0)  # no holdout
+
+
+@pytest.mark.parametrize("task", [None, "classification", "multilabel", "regression"])
+def test_hand_written_gradients_match_autograd(task: str | None) -> None:
+    """``hinge_gradients`` (the default step) gives autograd's gradients of the same loss."""
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=3, seed=1)
+    batch = sampler.batch(sampler.epoch_order()[:64])
+    config = TrainConfig(margin=0.5)
+    supervision = None
+    if task is not None:
+        gen = torch.Generator().manual_seed(0)
+        n_out = 1 if task == "regression" else 3
+        if task == "classification":
+            targets = torch.randint(0, 3, (80,), generator=gen)
+        elif task == "multilabel":
+            targets = torch.randint(0, 2, (80, 3), generator=gen).float()
+        else:
+            targets = torch.randn(80, generator=gen)
+        layer = LabelLayer(2, n_out)
+        with torch.no_grad():  # not the zero start, so the label loss reaches ld
+            layer.weight.normal_(generator=gen)
+        supervision = Supervision(layer, task, targets, weight=0.7)
+    results, grads = [], []
+    for step in (compute_step, _autograd_step):
+        network = pretrained_network(X, le)
+        if supervision is not None:
+            supervision.layer.zero_grad(set_to_none=True)
+        result = step(network, sampler, batch, config, supervision)
+        extra = [] if supervision is None else [p.grad for p in supervision.layer.parameters()]
+        results.append(result)
+        grads.append([network.topic_weight.grad, network.topic_bias.grad, *extra])
+    fused, reference = results
+    assert torch.equal(fused.rows, reference.rows)
+    torch.testing.assert_close(fused.row_grad, reference.row_grad)
+    torch.testing.assert_close(fused.hinge, reference.hinge)
+    assert float(fused.row_grad.abs().sum()) > 0
+    for a, b in zip(*grads, strict=True):
+        assert a is not None and b is not None
+        torch.testing.assert_close(a, b)
+    if supervision is not None:
+        assert fused.label_loss == pytest.approx(reference.label_loss)

@@ -18,7 +18,6 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from gensim.models import KeyedVectors, Word2Vec
-from sklearn.utils.extmath import randomized_svd
 
 from .errors import NeurotopicError
 from .tokens import TokenArrays, encode_runs
@@ -27,9 +26,6 @@ from .tokens import TokenArrays, encode_runs
 #: counted).  Larger than the existing benchmark corpora (NewsArticles: 1.1M content
 #: tokens), so their counts are summed in one block, in the same order as ever.
 COOCCURRENCE_BLOCK_TOKENS = 2**21
-#: A PPMI matrix with more non-zeros is factorised by :func:`randomized_svd_float32`
-#: (the existing benchmark corpora have at most 6.2M, and keep scikit-learn's float64 SVD).
-FLOAT32_SVD_NNZ = 2**24
 
 
 def _stable_hash(text: str) -> int:
@@ -227,6 +223,55 @@ def randomized_svd_float32(
     return u * np.where(signs == 0, 1, signs), s[:rank].astype(np.float32)
 
 
+def ppmi_matrix(
+    sentences: Sequence[Sequence[str]] | TokenArrays,
+    *,
+    window: int = 5,
+    min_count: int = 2,
+    context_power: float = 0.75,
+) -> tuple[list[str], sp.csr_matrix]:
+    """The words and the window co-occurrence PPMI matrix that :func:`train_ppmi` factorises.
+
+    Returns
+    -------
+    words : list of str
+        Words counted at least ``min_count`` times, most frequent first.
+    ppmi : scipy.sparse.csr_matrix of shape (n_words, n_words), float32
+        Rows are words, columns contexts; only positive entries are stored.
+    """
+    corpus = (
+        sentences if isinstance(sentences, TokenArrays) else encode_runs([s] for s in sentences)
+    )
+    counts = corpus.counts()  # (n_types,)
+    frequent = np.flatnonzero((counts > 0) & (counts >= min_count)).tolist()
+    count_of = {corpus.types[i]: int(counts[i]) for i in frequent}
+    words = sorted(count_of, key=lambda w: (-count_of[w], w))
+    index = {w: i for i, w in enumerate(words)}
+    n_words = len(words)
+    if n_words == 0:
+        return words, sp.csr_matrix((0, 0), dtype=np.float32)
+    cooc = window_cooccurrence(corpus, index, window)
+    if cooc.nnz == 0:
+        return words, sp.csr_matrix((n_words, n_words), dtype=np.float32)
+    total = cooc.sum()
+    word_count = np.asarray(cooc.sum(axis=1)).ravel()
+    context = np.asarray(cooc.sum(axis=0)).ravel() ** context_power
+    context_p = context / context.sum()
+    # pmi = log(n / N) - log(n(w) / N) - log(p_a(c)), in place: one extra array of nnz.
+    pmi = cooc.data / total
+    np.log(pmi, out=pmi)
+    part = word_count[np.repeat(np.arange(n_words), np.diff(cooc.indptr))] / total
+    pmi -= np.log(part, out=part)
+    part = context_p[cooc.indices]
+    pmi -= np.log(part, out=part)
+    del part
+    np.maximum(pmi, 0.0, out=pmi)
+    ppmi = sp.csr_matrix((pmi.astype(np.float32), cooc.indices, cooc.indptr), shape=cooc.shape)
+    del cooc, pmi
+    ppmi.eliminate_zeros()
+    return words, ppmi
+
+
 def train_ppmi(
     sentences: Sequence[Sequence[str]] | TokenArrays,
     *,
@@ -245,8 +290,9 @@ def train_ppmi(
     ``PPMI(w, c) = max(0, log(n(w, c) N / (n(w) N_a(c))))`` with context counts raised
     to ``context_power`` (``N_a(c) = n(c)^a / sum_c' n(c')^a * N``), and
     ``vectors = U sqrt(S)`` of the rank-``vector_size`` randomized SVD: scikit-learn's
-    in float64 up to :data:`FLOAT32_SVD_NNZ` non-zeros, :func:`randomized_svd_float32`
-    on all cores above (a million short documents: 50M non-zeros, minutes in float64).
+    computed by :func:`randomized_svd_float32` on all cores (1.6x faster than
+    scikit-learn's float64 original on BBC News' 19k words, 8x on a million short
+    documents' 50M non-zeros).
 
     Deterministic for a given ``seed`` and an order of magnitude faster than
     skip-gram on a 2-core machine.
@@ -274,44 +320,18 @@ def train_ppmi(
     >>> kv.vectors.shape
     (6, 2)
     """
-    corpus = (
-        sentences if isinstance(sentences, TokenArrays) else encode_runs([s] for s in sentences)
+    words, ppmi = ppmi_matrix(
+        sentences, window=window, min_count=min_count, context_power=context_power
     )
-    counts = corpus.counts()  # (n_types,)
-    frequent = np.flatnonzero((counts > 0) & (counts >= min_count)).tolist()
-    count_of = {corpus.types[i]: int(counts[i]) for i in frequent}
-    words = sorted(count_of, key=lambda w: (-count_of[w], w))
-    index = {w: i for i, w in enumerate(words)}
     n_words = len(words)
     kv = KeyedVectors(vector_size)
     if n_words == 0:
         return kv
-    cooc = window_cooccurrence(corpus, index, window)
-    if cooc.nnz == 0:
+    if ppmi.nnz == 0:
         kv.add_vectors(words, np.zeros((n_words, vector_size), dtype=np.float32))
         return kv
-    total = cooc.sum()
-    word_count = np.asarray(cooc.sum(axis=1)).ravel()
-    context = np.asarray(cooc.sum(axis=0)).ravel() ** context_power
-    context_p = context / context.sum()
-    # pmi = log(n / N) - log(n(w) / N) - log(p_a(c)), in place: one extra array of nnz.
-    pmi = cooc.data / total
-    np.log(pmi, out=pmi)
-    part = word_count[np.repeat(np.arange(n_words), np.diff(cooc.indptr))] / total
-    pmi -= np.log(part, out=part)
-    part = context_p[cooc.indices]
-    pmi -= np.log(part, out=part)
-    del part
-    np.maximum(pmi, 0.0, out=pmi)
-    ppmi = sp.csr_matrix((pmi, cooc.indices, cooc.indptr), shape=cooc.shape)
-    del cooc, pmi
-    ppmi.eliminate_zeros()
     rank = min(vector_size, n_words - 1) if n_words > 1 else 1
-    if ppmi.nnz > FLOAT32_SVD_NNZ:
-        ppmi = sp.csr_matrix(ppmi, dtype=np.float32)
-        u, s = randomized_svd_float32(ppmi, rank, n_iter=5, seed=seed)
-    else:
-        u, s, _ = randomized_svd(ppmi, n_components=rank, n_iter=5, random_state=seed)
+    u, s = randomized_svd_float32(ppmi, rank, n_iter=5, seed=seed)
     vectors = np.zeros((n_words, vector_size), dtype=np.float32)
     vectors[:, :rank] = u * np.sqrt(s)
     kv.add_vectors(words, vectors)
