@@ -9,8 +9,17 @@ import pytest
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import Dataset, load_bbc
 
-#: Small, fast settings for tests (the defaults are tuned for quality, not speed).
-FAST = dict(vector_size=50, word2vec_epochs=20, pretrain_steps=100, epochs=8, batch_size=2048)
+#: Small, fast settings for tests (the defaults are tuned for quality, not speed).  Eight
+#: epochs, always: with 600 documents the held-out ranking accuracy moves by more than
+#: early stopping's ``tol`` from noise alone, so where it stops would vary by chance.
+FAST = dict(
+    vector_size=50,
+    word2vec_epochs=20,
+    pretrain_steps=100,
+    epochs=8,
+    early_stopping=False,
+    batch_size=2048,
+)
 
 
 @pytest.fixture(scope="session")

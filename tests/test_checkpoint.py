@@ -300,7 +300,7 @@ def test_ctrl_c_in_the_cli_says_how_to_resume(
 ) -> None:
     out, ckpt = tmp_path / "m", tmp_path / "m.checkpoint"
     argv = ["fit", str(corpus), "--out", str(out), *CLI_ARGS]
-    stop_at_step(50, lambda: signal.raise_signal(signal.SIGINT))
+    stop_at_step(10, lambda: signal.raise_signal(signal.SIGINT))
     assert main(argv) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"--resume {ckpt}" in err[0], err
@@ -341,8 +341,9 @@ def test_cli_checkpoint_errors_are_one_line(
 
 
 def test_a_fit_that_stopped_early_resumes_to_the_same_stop(
-    texts: list[str], tmp_path: Path
+    texts: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(training_module, "MIN_STOPPING_TRIPLES", 0)  # a small corpus
     # tol=1: no epoch counts as an improvement, so training stops after epoch 1
     settings = {**QUICK, "early_stopping": True, "n_iter_no_change": 1, "tol": 1.0}
     ckpt = tmp_path / "ckpt"

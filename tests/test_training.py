@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from neurotopic import training
 from neurotopic.model import NTMNetwork
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
@@ -166,8 +167,16 @@ def test_training_accuracy_uses_the_heldout_definition() -> None:
     assert history[1]["ranking_accuracy"] == 0.5
 
 
-def test_early_stopping_ends_training_when_heldout_stops_improving() -> None:
+def test_early_stopping_ends_training_when_heldout_stops_improving(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     X, le = planted_corpus()
+    config = TrainConfig(epochs=3, batch_size=64, n_iter_no_change=1, tol=1.0)
+    sampler = TripleSampler(X, n_negatives=3, holdout=0.2, seed=0)
+    history = train(pretrained_network(X, le), sampler, config, progress=False)
+    assert len(sampler.holdout_batch.terms) < training.MIN_STOPPING_TRIPLES
+    assert [h["epoch"] for h in history] == [0, 1, 2, 3]  # too few held-out triples
+    monkeypatch.setattr(training, "MIN_STOPPING_TRIPLES", 0)
     sampler = TripleSampler(X, n_negatives=3, holdout=0.2, seed=0)
     config = TrainConfig(epochs=6, batch_size=64, n_iter_no_change=1, tol=1.0)
     history = train(pretrained_network(X, le), sampler, config, progress=False)

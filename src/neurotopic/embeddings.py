@@ -279,6 +279,7 @@ def train_ppmi(
     window: int = 5,
     min_count: int = 2,
     context_power: float = 0.75,
+    n_iter: int = 5,
     seed: int = 0,
 ) -> KeyedVectors:
     """Word vectors from a truncated SVD of the window co-occurrence PPMI matrix.
@@ -305,6 +306,8 @@ def train_ppmi(
         Dimension, window half-width and minimum word count.
     context_power : float
         Context-distribution smoothing exponent ``a``.
+    n_iter : int
+        Power iterations of the randomized SVD.
     seed : int
         Seed of the randomized SVD.
 
@@ -331,7 +334,7 @@ def train_ppmi(
         kv.add_vectors(words, np.zeros((n_words, vector_size), dtype=np.float32))
         return kv
     rank = min(vector_size, n_words - 1) if n_words > 1 else 1
-    u, s = randomized_svd_float32(ppmi, rank, n_iter=5, seed=seed)
+    u, s = randomized_svd_float32(ppmi, rank, n_iter=n_iter, seed=seed)
     vectors = np.zeros((n_words, vector_size), dtype=np.float32)
     vectors[:, :rank] = u * np.sqrt(s)
     kv.add_vectors(words, vectors)

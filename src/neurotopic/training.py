@@ -372,6 +372,13 @@ def stopped_early(history: list[dict[str, Any]], n_iter_no_change: int, tol: flo
     return max(scores[-n_iter_no_change:]) <= best + tol
 
 
+#: Early stopping is off below this many held-out triples: the standard error of their
+#: ranking accuracy (0.009 at 2,000 and 0.8) would swamp the per-epoch gains it weighs,
+#: and a 300-document corpus stopped after two epochs by chance.  Such corpora train in
+#: seconds anyway.
+MIN_STOPPING_TRIPLES = 2000
+
+
 _TOTALS = ("hinge", "correct", "count", "triples", "label", "steps", "seconds")
 
 
@@ -468,6 +475,9 @@ def train(
         if resume.step > 0:
             order, totals = resume.order, {**totals, **resume.totals}
     bounds = comm.batch_bounds(sampler.n_train, config.batch_size)  # (n_batches + 1,)
+    # Too few held-out triples to see a change of tol: train every epoch.
+    (n_held,) = comm.sum([len(sampler.holdout_batch.terms)])
+    n_iter_no_change = config.n_iter_no_change if n_held >= MIN_STOPPING_TRIPLES else 0
     n_batches = len(bounds) - 1
 
     def state(epoch: int, step: int) -> TrainState:
@@ -494,7 +504,7 @@ def train(
     with stop_on_signals(enabled=checkpoint is not None) as stop:
         try:
             for epoch in range(done + 1, config.epochs + 1):
-                if stopped_early(history, config.n_iter_no_change, config.tol):
+                if stopped_early(history, n_iter_no_change, config.tol):
                     if progress:
                         bar.write(
                             f"stopping after epoch {epoch - 1}: held-out ranking accuracy did "
