@@ -98,6 +98,7 @@ def test_public_api_is_exactly_all() -> None:
         "estimator",
         "inference",
         "io",
+        "kernels",
         "metrics",
         "model",
         "optim",

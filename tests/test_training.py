@@ -21,6 +21,7 @@ from neurotopic.training import (
     _autograd_step,
     compute_step,
     evaluate_triples,
+    hinge_gradients,
     stopped_early,
     train,
 )
@@ -238,3 +239,23 @@ def test_hand_written_gradients_match_autograd(task: str | None) -> None:
         torch.testing.assert_close(a, b)
     if supervision is not None:
         assert fused.label_loss == pytest.approx(reference.label_loss)
+
+
+def test_numba_kernel_matches_the_torch_operations() -> None:
+    """``hinge_gradients(kernel=True)`` (the CPU default) equals its torch version."""
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=4, seed=2)
+    batch = sampler.batch(sampler.epoch_order()[:100])
+    terms, pos, neg = (torch.from_numpy(a) for a in (batch.terms, batch.pos_docs, batch.neg_docs))
+    out = []
+    for kernel in (True, False):
+        network = pretrained_network(X, le)
+        result = hinge_gradients(network, terms, pos, neg, 0.02, kernel=kernel)
+        out.append((result, network.topic_weight.grad, network.topic_bias.grad))
+    (a, wa, ba), (b, wb, bb) = out
+    for x, y in [(a.hinge, b.hinge), (a.ls_pos, b.ls_pos), (a.ls_neg, b.ls_neg)]:
+        torch.testing.assert_close(x, y)
+    torch.testing.assert_close(a.row_grad, b.row_grad)
+    torch.testing.assert_close(wa, wb)
+    torch.testing.assert_close(ba, bb)
+    assert 0 < float((a.hinge > 0).float().mean()) < 1  # both branches of the hinge ran

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from .distributed import Collective
 from .errors import NeurotopicError
+from .kernels import hinge_pass
 from .model import NTMNetwork, ranking_hinge
 from .optim import DenseAdam, RowAdam
 from .sampling import Batch, TripleSampler
@@ -175,6 +176,34 @@ def batch_scores(
     return StepScores(rows, logits, ld, ld_pos, ls_pos, ls_neg)
 
 
+def _torch_hinge_pass(
+    lt_terms: torch.Tensor,
+    ld: torch.Tensor,
+    ld_pos: torch.Tensor,
+    ld_neg: torch.Tensor,
+    term_inverse: torch.Tensor,
+    inverse: torch.Tensor,
+    margin: float,
+) -> tuple[torch.Tensor, ...]:
+    """:func:`neurotopic.kernels.hinge_pass` in torch operations (any device)."""
+    n_pos, _, k = ld_neg.shape
+    lt = lt_terms.index_select(0, term_inverse)  # (B, K)
+    ls_pos = (lt * ld_pos).sum(-1)  # (B,)
+    ls_neg = torch.bmm(ld_neg, lt.unsqueeze(-1)).squeeze(-1)  # (B, n_neg)
+    hinge = torch.relu(margin - ls_pos.unsqueeze(-1) + ls_neg)  # (B, n_neg)
+    grad_neg = (hinge > 0).to(lt.dtype).div_(hinge.numel())  # d loss / d ls_neg
+    grad_pos = -grad_neg.sum(-1)  # (B,) d loss / d ls_pos
+    # d loss / d lt, per triple, then per distinct term
+    grad_lt = grad_pos.unsqueeze(-1) * ld_pos + (grad_neg.unsqueeze(-1) * ld_neg).sum(1)
+    grad_terms = torch.zeros_like(lt_terms).index_add_(0, term_inverse, grad_lt)  # (T, K)
+    # d loss / d ld, per distinct document
+    grad_ld = torch.zeros_like(ld)
+    grad_ld.index_add_(0, inverse[:n_pos], grad_pos.unsqueeze(-1) * lt)
+    outer = (grad_neg.unsqueeze(-1) * lt.unsqueeze(1)).reshape(-1, k)  # (B n_neg, K)
+    grad_ld.index_add_(0, inverse[n_pos:], outer)
+    return hinge, ls_pos, ls_neg, grad_terms, grad_ld
+
+
 @torch.no_grad()
 def hinge_gradients(
     network: NTMNetwork,
@@ -183,6 +212,8 @@ def hinge_gradients(
     neg: torch.Tensor,
     margin: float,
     label_loss_grad: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    *,
+    kernel: bool | None = None,
 ) -> StepResult:
     """The mean ranking hinge of a batch and its gradients, written out by hand.
 
@@ -205,6 +236,9 @@ def hinge_gradients(
         ``label_loss_grad(rows, ld)`` for the distinct documents ``rows`` and their
         ``ld`` (U, K): the gradient of an extra loss on ``ld`` (sNTM's weighted label
         loss; it may also fill the label layer's ``.grad``).
+    kernel : bool, optional
+        Score the triples with :func:`neurotopic.kernels.hinge_pass` (one pass per
+        triple, about 2x faster) rather than torch operations.  Default: on the CPU.
 
     Returns
     -------
@@ -215,29 +249,37 @@ def hinge_gradients(
     rows, inverse = distinct(docs, network.doc_logits.num_embeddings)
     # index_select, not ld[index]: the same gather, about 4x faster on the CPU
     ld = torch.softmax(network.doc_logits.weight.index_select(0, rows), dim=-1)  # (U, K)
-    ld_pos = ld.index_select(0, inverse[:n_pos])  # (B, K)
-    ld_neg = ld.index_select(0, inverse[n_pos:]).view(n_pos, n_neg, -1)  # (B, n_neg, K)
     unique_terms, term_inverse = distinct(terms, network.term_vectors.shape[0])
     le = network.term_vectors.index_select(0, unique_terms)  # (T, E)
     lt_terms = torch.sigmoid(le @ network.topic_weight + network.topic_bias)  # (T, K)
-    lt = lt_terms.index_select(0, term_inverse)  # (B, K)
-    ls_pos = (lt * ld_pos).sum(-1)  # (B,)
-    ls_neg = torch.bmm(ld_neg, lt.unsqueeze(-1)).squeeze(-1)  # (B, n_neg)
-    hinge = torch.relu(margin - ls_pos.unsqueeze(-1) + ls_neg)  # (B, n_neg)
-    grad_neg = (hinge > 0).to(lt.dtype).div_(hinge.numel())  # d loss / d ls_neg
-    grad_pos = -grad_neg.sum(-1)  # (B,) d loss / d ls_pos
-    # d loss / d lt, per triple, then per distinct term
-    grad_lt = grad_pos.unsqueeze(-1) * ld_pos + (grad_neg.unsqueeze(-1) * ld_neg).sum(1)
-    grad_terms = torch.zeros_like(lt_terms).index_add_(0, term_inverse, grad_lt)  # (T, K)
+    if kernel is None:
+        kernel = ld.device.type == "cpu"
+    if kernel:
+        hinge = torch.empty(n_pos, n_neg)
+        ls_pos, ls_neg = torch.empty(n_pos), torch.empty(n_pos, n_neg)
+        grad_terms, grad_ld = torch.zeros_like(lt_terms), torch.zeros_like(ld)
+        hinge_pass(
+            lt_terms.numpy(),
+            ld.numpy(),
+            term_inverse.numpy(),
+            inverse[:n_pos].numpy(),
+            inverse[n_pos:].view(n_pos, n_neg).numpy(),
+            float(margin),
+            hinge.numpy(),
+            ls_pos.numpy(),
+            ls_neg.numpy(),
+            grad_terms.numpy(),
+            grad_ld.numpy(),
+        )
+    else:
+        ld_pos = ld.index_select(0, inverse[:n_pos])  # (B, K)
+        ld_neg = ld.index_select(0, inverse[n_pos:]).view(n_pos, n_neg, -1)  # (B, n_neg, K)
+        hinge, ls_pos, ls_neg, grad_terms, grad_ld = _torch_hinge_pass(
+            lt_terms, ld, ld_pos, ld_neg, term_inverse, inverse, margin
+        )
     grad_z = grad_terms.mul_(lt_terms * (1 - lt_terms))  # through the sigmoid
     network.topic_weight.grad = le.T @ grad_z  # (E, K)
     network.topic_bias.grad = grad_z.sum(0)  # (K,)
-    # d loss / d ld, per distinct document
-    grad_ld = torch.zeros_like(ld)
-    grad_ld.index_add_(0, inverse[:n_pos], grad_pos.unsqueeze(-1) * lt)
-    grad_ld.index_add_(
-        0, inverse[n_pos:], (grad_neg.unsqueeze(-1) * lt.unsqueeze(1)).reshape(-1, ld.shape[1])
-    )
     if label_loss_grad is not None:
         grad_ld += label_loss_grad(rows, ld)
     # through the softmax: J^T g = ld * (g - <g, ld>)
