@@ -123,9 +123,9 @@ def test_two_processes_fit_as_well_as_one(single: Path, parallel: Path, bbc_smal
     rows = (parallel / "doc_topics.csv").read_text().strip().splitlines()
     assert len(rows) == 601
 
-    held_one = one.history_[-1]["heldout_ranking_accuracy"]
+    # Each run's own held-out set has about 600 triples (standard error 0.018), so the
+    # runs are compared on one set of every incidence instead, to within 0.01.
     held_two = two.history_[-1]["heldout_ranking_accuracy"]
-    assert held_two >= held_one - 0.06, (held_two, held_one)
     assert held_two > two.history_[0]["heldout_ranking_accuracy"]  # it learned
     assert abs(common_ranking_accuracy(two) - common_ranking_accuracy(one)) <= 0.01
     assert recovery(one, two) >= 0.65, recovery(one, two)

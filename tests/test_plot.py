@@ -73,7 +73,8 @@ def test_map_distances_follow_topic_distances(fitted: NeuralTopicModel) -> None:
     js = topic_distances(topic_term_distributions(fitted))
     upper = np.triu_indices(fitted.n_topics, 1)
     planar = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
-    assert spearmanr(planar[upper], js[upper]).statistic > 0.8
+    rank = spearmanr(planar[upper], js[upper])  # 10 pairs of 5 topics
+    assert rank.statistic > 0.7 and rank.pvalue < 0.05
     np.testing.assert_array_equal(xy, topic_coordinates(fitted))  # same picture every time
 
 

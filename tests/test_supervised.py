@@ -139,7 +139,7 @@ def test_supervision_aligns_topics_with_labels(classifier: NeuralTopicModel, spl
     unsupervised = NeuralTopicModel(8, random_state=0, **FAST).fit(train_texts)
     purity = _purity(classifier.doc_topic_, labels)
     assert purity > 0.7  # 5 balanced classes
-    assert purity > _purity(unsupervised.doc_topic_, labels) + 0.1
+    assert purity > _purity(unsupervised.doc_topic_, labels) + 0.05
 
 
 def test_supervised_model_round_trips(

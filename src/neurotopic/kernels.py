@@ -87,3 +87,47 @@ def hinge_pass(
             for i in range(k):
                 grad_ld[p, i] -= w * lt[t, i]
                 grad_lt[t, i] -= w * ld[p, i]
+
+
+@njit(
+    "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])",
+    cache=True,
+    nogil=True,
+)
+def first_free(
+    bitmap: np.ndarray,
+    n_terms: int,
+    terms: np.ndarray,
+    candidates: np.ndarray,
+    max_tries: int,
+    out: np.ndarray,
+) -> int:  # pragma: no cover - compiled; tests check its draws against the bitmap
+    """Negative documents: for each slot, the next candidate that lacks the slot's term.
+
+    Walks ``candidates`` (uniform document draws) once, in order, giving each slot
+    ``out[b, j]`` the first unused candidate whose bit ``doc * n_terms + terms[b]`` is
+    not set in ``bitmap`` (packed little-endian); after ``max_tries`` rejections a slot
+    keeps its last candidate, as the rejection sampler does after its last round.
+
+    Returns
+    -------
+    int
+        Candidates used, or -1 when they ran out (``out`` is then incomplete).
+    """
+    n_pos, n_neg = out.shape
+    c, n_cand = 0, candidates.shape[0]
+    for b in range(n_pos):
+        t = terms[b]
+        for j in range(n_neg):
+            tries = 0
+            while True:
+                if c == n_cand:
+                    return -1
+                d = candidates[c]
+                c += 1
+                tries += 1
+                key = d * n_terms + t
+                if ((bitmap[key >> 3] >> (key & 7)) & 1) == 0 or tries >= max_tries:
+                    out[b, j] = d
+                    break
+    return c

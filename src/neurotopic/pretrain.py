@@ -30,7 +30,7 @@ def pretrain_topic_weights(
     learning_rate: float = 0.01,
     spread: float = 1.5,
     seed: int = 0,
-    max_terms: int | None = 8192,
+    max_terms: int | None = 4096,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Auto-encode ``le`` through a K-unit sigmoid layer; return the encoder.
 

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import NeurotopicError
+from .kernels import first_free
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,32 @@ class IncidenceIndex:
 
             neg = pooled(shape)
             bad = redraw(neg, self.contains(neg, t), pooled, contained, max_rounds)
+        elif self.bitmap is not None:
+            return self._first_free(terms, n_negatives, rng, max_rounds + 1)
         else:
             neg = uniform(shape)
             bad = self.contains(neg, t)
         redraw(neg, bad, uniform, contained, max_rounds)
         return neg
+
+    def _first_free(
+        self, terms: np.ndarray, n_negatives: int, rng: np.random.Generator, max_tries: int
+    ) -> np.ndarray:
+        """Rejection sampling in one compiled pass over a block of uniform draws.
+
+        Each negative is still uniform over the documents without its term; the block
+        is drawn with room for the rejections (twice the negatives, plus 1,024) and
+        drawn again, twice as large, in the rare case it runs out.
+        """
+        assert self.bitmap is not None
+        out = np.empty((len(terms), n_negatives), dtype=np.int64)
+        size = 2 * out.size + 1024
+        terms = np.ascontiguousarray(terms, dtype=np.int64)
+        while True:
+            candidates = rng.integers(0, self.n_docs, size=size)
+            if first_free(self.bitmap, self.n_terms, terms, candidates, max_tries, out) >= 0:
+                return out
+            size *= 2
 
 
 def redraw(
