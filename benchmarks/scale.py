@@ -259,15 +259,18 @@ def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]
         f"caps the loop near {rate(plain_rows) / 1e6:.2f}M triples/s on one thread. The "
         f"default negative pool at this size ({pool} documents per batch of {batch}) cuts "
         f"that to {rows_per_triple:.2f} rows per triple (cap "
-        f"{rate(rows_per_triple) / 1e6:.2f}M/s), and the streamed (B, {n_neg}, K) "
-        f"temporaries (about {streamed_kb:.1f} KB per triple: the negatives' ld, the "
-        f"products and their gradients) at {limits['copy_gbs']:.1f} GB/s would allow about "
-        f"{limits['copy_gbs'] * 1e9 / (streamed_kb * 1024) / 1e6:.2f}M triples/s per "
-        "thread. With the pool, then, memory traffic no longer explains the measured rate: "
-        "the rest is per-step work this model leaves out (numpy sampling of positives and "
-        "negatives with the incidence test, the softmax over the batch's rows, autograd's "
-        "many small kernels) and the single torch thread (`n_jobs=1`, for reproducible "
-        "sums). Profiling that step, then fusing it, is the way to 2M triples/s.",
+        f"{rate(rows_per_triple) / 1e6:.2f}M/s). The triples themselves are scored and "
+        "differentiated in one compiled pass (`neurotopic.kernels.hinge_pass`), which "
+        f"reads about {2 * row_kb:.1f} KB per triple (its term's and its document's K "
+        f"values) where torch's operations streamed about {streamed_kb:.1f} KB of "
+        f"(B, {n_neg}, K) temporaries. So memory traffic no longer explains the measured "
+        "rate. `benchmarks/profile_step.py` splits the rest, each about a fifth of a step "
+        "on 100k documents: the compiled pass; the torch work around it (the softmax over "
+        "the batch's distinct rows and its backward, W2's gradient); RowAdam's gathers and "
+        "write-backs of W1's rows and moments; and numpy's sampling of the negatives with "
+        "the incidence test. All of it runs on one thread (`n_jobs=1`, for reproducible "
+        "sums). The way to 2M triples/s is to move the rest of the step into compiled "
+        "passes, then to split a batch over threads with per-thread gradient buffers.",
     ]
 
 
