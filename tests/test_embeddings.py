@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from gensim.models import KeyedVectors
 from sklearn.utils.extmath import randomized_svd
 
+from neurotopic import embeddings
 from neurotopic.datasets import load_bbc
 from neurotopic.embeddings import (
     load_vectors,
@@ -234,6 +235,19 @@ def test_randomized_svd_float32_finds_the_leading_singular_pairs() -> None:
     np.testing.assert_allclose(np.abs((u_ref[:, :4] * u[:, :4]).sum(axis=0)), 1.0, atol=1e-3)
     again, _ = randomized_svd_float32(M, 6, seed=0)
     np.testing.assert_array_equal(u, again)
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+def test_randomized_svd_float32_does_not_depend_on_the_cores(
+    n_threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(1)
+    M = sp.random(2000, 1500, density=0.01, random_state=rng, format="csr", dtype=np.float32)
+    monkeypatch.setattr(embeddings, "_cpu_count", lambda: 2)
+    reference = randomized_svd_float32(M, 20, seed=0)
+    monkeypatch.setattr(embeddings, "_cpu_count", lambda: n_threads)
+    for a, b in zip(randomized_svd_float32(M, 20, seed=0), reference, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_train_ppmi_float32_svd_gives_scikit_learns_neighbours(

@@ -7,16 +7,16 @@ direction rather than the frequency-driven vector norm (Schakel & Wilson 2015).
 
 from __future__ import annotations
 
-import itertools
 import os
+import warnings
 import zlib
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+import torch
 from gensim.models import KeyedVectors, Word2Vec
 
 from .errors import NeurotopicError
@@ -150,33 +150,17 @@ def _cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-class _RowBlocks:
-    """A CSR matrix cut into row blocks whose products with a dense matrix run in threads.
-
-    Each output row is computed by scipy's ``csr_matvecs`` exactly as in ``M @ X``, so the
-    result does not depend on the number of threads.
-    """
-
-    def __init__(self, M: sp.csr_matrix, n_blocks: int) -> None:
-        bounds = np.searchsorted(M.indptr, np.linspace(0, M.nnz, n_blocks + 1)[1:-1])
-        edges = [0, *np.unique(bounds).tolist(), M.shape[0]]
-        self.blocks = [  # views of M's arrays, no copies
-            sp.csr_matrix(
-                (
-                    M.data[M.indptr[a] : M.indptr[b]],
-                    M.indices[M.indptr[a] : M.indptr[b]],
-                    M.indptr[a : b + 1] - M.indptr[a],
-                ),
-                shape=(b - a, M.shape[1]),
-            )
-            for a, b in itertools.pairwise(edges)
-            if b > a
-        ]
-        self.shape = M.shape
-
-    def matmul(self, X: np.ndarray, pool: ThreadPoolExecutor) -> np.ndarray:
-        """``M @ X``, shape (n_rows, X.shape[1])."""
-        return np.vstack(list(pool.map(lambda block: np.asarray(block @ X), self.blocks)))
+def _torch_csr(M: sp.csr_matrix) -> torch.Tensor:
+    """``M`` (float32) as a torch sparse CSR tensor (int64 indices; the values shared)."""
+    with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(
+            torch.from_numpy(M.indptr.astype(np.int64)),
+            torch.from_numpy(M.indices.astype(np.int64)),
+            torch.from_numpy(M.data),
+            size=M.shape,
+            check_invariants=False,
+        )
 
 
 def randomized_svd_float32(
@@ -186,9 +170,11 @@ def randomized_svd_float32(
 
     The algorithm of :func:`sklearn.utils.extmath.randomized_svd` (Halko, Martinsson &
     Tropp 2011: a Gaussian sketch, ``n_iter`` LU-normalised power iterations, an SVD of
-    the projected matrix), with the sparse products in float32, parallel over row blocks
-    (``M.T`` is stored as its own CSR matrix): about 8x faster than the float64
-    original on 2 cores for a 30,000 x 30,000 matrix with 50M non-zeros.
+    the projected matrix), with the sparse products in float32 by torch's CSR kernel on
+    all cores (row-parallel, so the sums do not depend on the number of threads; ``M.T``
+    is stored as its own CSR matrix): about 3x faster than scipy's product on 2 cores,
+    and 8x faster than the float64 original overall for a 30,000 x 30,000 matrix with
+    50M non-zeros.
 
     Parameters
     ----------
@@ -206,17 +192,26 @@ def randomized_svd_float32(
     s : ndarray of shape (rank,), float32
         Singular values, decreasing.
     """
-    n_threads = _cpu_count()
-    A = _RowBlocks(sp.csr_matrix(M, dtype=np.float32), n_threads)
-    At = _RowBlocks(sp.csr_matrix(M.T, dtype=np.float32), n_threads)
+    M = sp.csr_matrix(M, dtype=np.float32)
+    M.sort_indices()
+    Mt = sp.csr_matrix(M.T)  # row-major transpose: both products read rows
+    A, At = _torch_csr(M), _torch_csr(Mt)
     rng = np.random.default_rng(seed)
     Q = rng.standard_normal((M.shape[1], rank + n_oversamples), dtype=np.float32)
-    with ThreadPoolExecutor(n_threads) as pool:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(_cpu_count())  # row-parallel: the same sums on any count
+    try:
+
+        def product(S: torch.Tensor, X: np.ndarray) -> np.ndarray:
+            return (S @ torch.from_numpy(np.ascontiguousarray(X))).numpy()
+
         for _ in range(n_iter):
-            Q = scipy.linalg.lu(A.matmul(Q, pool), permute_l=True)[0]
-            Q = scipy.linalg.lu(At.matmul(Q, pool), permute_l=True)[0]
-        Q = scipy.linalg.qr(A.matmul(Q, pool), mode="economic")[0]  # (n_rows, rank + p)
-        B = At.matmul(Q, pool).T  # (rank + p, n_cols) = Q.T @ M
+            Q = scipy.linalg.lu(product(A, Q), permute_l=True)[0]
+            Q = scipy.linalg.lu(product(At, Q), permute_l=True)[0]
+        Q = scipy.linalg.qr(product(A, Q), mode="economic")[0]  # (n_rows, rank + p)
+        B = product(At, Q).T  # (rank + p, n_cols) = Q.T @ M
+    finally:
+        torch.set_num_threads(previous)
     # B's left singular pairs from the eigenpairs of the small B B^T (in float64): the
     # same numbers as scipy.linalg.svd(B) without its right vectors, 40x faster.
     B = B.astype(np.float64)
