@@ -19,6 +19,7 @@ from neurotopic.text import (
     tokenize,
 )
 from neurotopic.tokens import encode_runs
+from neurotopic.vocabulary import analyse_corpus
 
 STOP = default_stop_words()
 
@@ -297,3 +298,11 @@ def test_analyzer_with_bbc_phrases(bbc_phrases: PhraseModel) -> None:
     analyzer = Analyzer(STOP, bbc_phrases)
     terms = analyzer.terms("Tony Blair, the prime minister, met Gordon Brown.")
     assert terms == ["tony blair", "prime minister", "met", "gordon brown"]
+
+
+def test_term_arrays_are_the_terms_of_each_document() -> None:
+    texts = load_bbc().texts[:300]
+    analyzer = analyse_corpus(texts, stop_words="english", max_ngram=3, min_df=3).analyzer
+    assert any(layer for layer in analyzer.phrases.layers)  # phrases are merged
+    arrays = analyzer.term_arrays(texts)
+    assert arrays.to_lists() == [analyzer.terms(t) for t in texts]

@@ -922,7 +922,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """Term counts of documents over the fitted vocabulary, shape (n_docs, n_terms)."""
         check_is_fitted(self, "components_")
         vocab = Vocabulary(self.terms_, self.term_doc_freq_, self.X_train_.shape[0])
-        return vocab.doc_term_matrix([self.analyzer_.terms(t) for t in texts])
+        return vocab.doc_term_matrix(self.analyzer_.term_arrays(texts))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The terms, in column order of :attr:`components_`."""

@@ -405,3 +405,8 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """The term tokens of one document, in order (phrases merged)."""
         return [t for r in self.phrases.apply(self.runs(text)) for t in r]
+
+    def term_arrays(self, texts: Iterable[str]) -> TokenArrays:
+        """The term tokens of many documents in array form: :meth:`terms` of each, with
+        the tokenising and the phrase merges vectorised (no per-token Python loop)."""
+        return self.phrases.apply_arrays(encode_texts(texts, self.stop_words))
