@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         default=None,
         help="run every epoch (default: stop once the held-out ranking accuracy has not "
-        "improved for 3 epochs)",
+        "improved by 0.005 for 2 epochs)",
     )
     fit.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     fit.add_argument(
