@@ -1,10 +1,15 @@
-"""The ranking hinge of a batch and its gradient in one pass per triple (CPU, numba).
+"""Compiled CPU passes of the training loop (numba): the hinge step and the negatives.
 
-:func:`neurotopic.training.hinge_gradients` in torch makes about eight passes over
-``(B, n_neg, K)`` arrays per step (gathers, products, sums, a scatter); this kernel
-reads each triple's two K-vectors once and accumulates its gradient in place, which
-is what bounds a step on the CPU (memory traffic, not arithmetic).  It is compiled when
-the module is first imported and cached next to this file.
+* :func:`hinge_pass`: the ranking hinge of a batch and its gradient in one pass per
+  triple.  :func:`neurotopic.training.hinge_gradients` in torch makes about eight
+  passes over ``(B, n_neg, K)`` arrays per step (gathers, products, sums, a scatter);
+  this reads each triple's two K-vectors once and accumulates its gradient in place,
+  which is what bounds a step on the CPU (memory traffic, not arithmetic).
+* :func:`first_free`: rejection sampling of negative documents in one pass over a block
+  of uniform draws, against the incidence bitmap.
+
+Each is compiled for fixed C-contiguous types when the module is first imported and
+cached next to this file (or in numba's user cache where that is not writable).
 """
 
 from __future__ import annotations
