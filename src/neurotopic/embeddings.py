@@ -198,13 +198,13 @@ def randomized_svd_float32(
     A, At = _torch_csr(M), _torch_csr(Mt)
     rng = np.random.default_rng(seed)
     Q = rng.standard_normal((M.shape[1], rank + n_oversamples), dtype=np.float32)
+
+    def product(S: torch.Tensor, X: np.ndarray) -> np.ndarray:
+        return (S @ torch.from_numpy(np.ascontiguousarray(X))).numpy()
+
     previous = torch.get_num_threads()
     torch.set_num_threads(_cpu_count())  # row-parallel: the same sums on any count
     try:
-
-        def product(S: torch.Tensor, X: np.ndarray) -> np.ndarray:
-            return (S @ torch.from_numpy(np.ascontiguousarray(X))).numpy()
-
         for _ in range(n_iter):
             Q = scipy.linalg.lu(product(A, Q), permute_l=True)[0]
             Q = scipy.linalg.lu(product(At, Q), permute_l=True)[0]
@@ -218,7 +218,7 @@ def randomized_svd_float32(
     eigvals, eigvecs = scipy.linalg.eigh(B @ B.T)  # ascending
     order = np.argsort(eigvals)[::-1][:rank]
     s = np.sqrt(np.maximum(eigvals[order], 0.0))
-    u = (Q @ eigvecs[:, order].astype(np.float32)).astype(np.float32)
+    u = Q @ eigvecs[:, order].astype(np.float32)  # float32
     signs = np.sign(u[np.abs(u).argmax(axis=0), np.arange(rank)])
     return u * np.where(signs == 0, 1, signs), s[:rank].astype(np.float32)
 

@@ -17,16 +17,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# The C-contiguous types each pass is compiled for when the module is imported (from
+# the cache after the first time), so no fit pays for compilation.
 _F2 = "float32[:, ::1]"
-#: Compiled for these C-contiguous types when the module is imported (from the cache
-#: after the first time), so no fit pays for compilation.
-SIGNATURE = (
+_HINGE_PASS = (
     f"void({_F2}, {_F2}, int64[::1], int64[::1], int64[:, ::1], float64, "
     f"{_F2}, float32[::1], {_F2}, {_F2}, {_F2})"
 )
+_FIRST_FREE = "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])"
 
 
-@njit(SIGNATURE, cache=True, nogil=True)
+@njit(_HINGE_PASS, cache=True, nogil=True)
 def hinge_pass(
     lt: np.ndarray,
     ld: np.ndarray,
@@ -94,11 +95,7 @@ def hinge_pass(
                 grad_lt[t, i] -= w * ld[p, i]
 
 
-@njit(
-    "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])",
-    cache=True,
-    nogil=True,
-)
+@njit(_FIRST_FREE, cache=True, nogil=True)
 def first_free(
     bitmap: np.ndarray,
     n_terms: int,

@@ -176,18 +176,52 @@ def batch_scores(
     return StepScores(rows, logits, ld, ld_pos, ls_pos, ls_neg)
 
 
+def _kernel_hinge_pass(
+    lt_terms: torch.Tensor,
+    ld: torch.Tensor,
+    term_of: torch.Tensor,
+    pos_of: torch.Tensor,
+    neg_of: torch.Tensor,
+    margin: float,
+) -> tuple[torch.Tensor, ...]:
+    """:func:`neurotopic.kernels.hinge_pass` on CPU tensors, its outputs allocated here.
+
+    Returns ``hinge`` (B, n_neg), ``ls_pos`` (B,), ``ls_neg`` (B, n_neg) and the mean
+    hinge's gradients on ``lt_terms`` (T, K) and ``ld`` (U, K).
+    """
+    n_pos, n_neg = neg_of.shape
+    hinge, ls_pos, ls_neg = torch.empty(n_pos, n_neg), torch.empty(n_pos), torch.empty(n_pos, n_neg)
+    grad_terms, grad_ld = torch.zeros_like(lt_terms), torch.zeros_like(ld)
+    hinge_pass(
+        lt_terms.numpy(),
+        ld.numpy(),
+        term_of.numpy(),
+        pos_of.numpy(),
+        neg_of.numpy(),
+        float(margin),
+        hinge.numpy(),
+        ls_pos.numpy(),
+        ls_neg.numpy(),
+        grad_terms.numpy(),
+        grad_ld.numpy(),
+    )
+    return hinge, ls_pos, ls_neg, grad_terms, grad_ld
+
+
 def _torch_hinge_pass(
     lt_terms: torch.Tensor,
     ld: torch.Tensor,
-    ld_pos: torch.Tensor,
-    ld_neg: torch.Tensor,
-    term_inverse: torch.Tensor,
-    inverse: torch.Tensor,
+    term_of: torch.Tensor,
+    pos_of: torch.Tensor,
+    neg_of: torch.Tensor,
     margin: float,
 ) -> tuple[torch.Tensor, ...]:
-    """:func:`neurotopic.kernels.hinge_pass` in torch operations (any device)."""
-    n_pos, _, k = ld_neg.shape
-    lt = lt_terms.index_select(0, term_inverse)  # (B, K)
+    """:func:`_kernel_hinge_pass` in torch operations (any device)."""
+    n_pos, n_neg = neg_of.shape
+    k = ld.shape[1]
+    lt = lt_terms.index_select(0, term_of)  # (B, K)
+    ld_pos = ld.index_select(0, pos_of)  # (B, K)
+    ld_neg = ld.index_select(0, neg_of.reshape(-1)).view(n_pos, n_neg, k)  # (B, n_neg, K)
     ls_pos = (lt * ld_pos).sum(-1)  # (B,)
     ls_neg = torch.bmm(ld_neg, lt.unsqueeze(-1)).squeeze(-1)  # (B, n_neg)
     hinge = torch.relu(margin - ls_pos.unsqueeze(-1) + ls_neg)  # (B, n_neg)
@@ -195,12 +229,12 @@ def _torch_hinge_pass(
     grad_pos = -grad_neg.sum(-1)  # (B,) d loss / d ls_pos
     # d loss / d lt, per triple, then per distinct term
     grad_lt = grad_pos.unsqueeze(-1) * ld_pos + (grad_neg.unsqueeze(-1) * ld_neg).sum(1)
-    grad_terms = torch.zeros_like(lt_terms).index_add_(0, term_inverse, grad_lt)  # (T, K)
+    grad_terms = torch.zeros_like(lt_terms).index_add_(0, term_of, grad_lt)  # (T, K)
     # d loss / d ld, per distinct document
     grad_ld = torch.zeros_like(ld)
-    grad_ld.index_add_(0, inverse[:n_pos], grad_pos.unsqueeze(-1) * lt)
+    grad_ld.index_add_(0, pos_of, grad_pos.unsqueeze(-1) * lt)
     outer = (grad_neg.unsqueeze(-1) * lt.unsqueeze(1)).reshape(-1, k)  # (B n_neg, K)
-    grad_ld.index_add_(0, inverse[n_pos:], outer)
+    grad_ld.index_add_(0, neg_of.reshape(-1), outer)
     return hinge, ls_pos, ls_neg, grad_terms, grad_ld
 
 
@@ -254,29 +288,10 @@ def hinge_gradients(
     lt_terms = torch.sigmoid(le @ network.topic_weight + network.topic_bias)  # (T, K)
     if kernel is None:
         kernel = ld.device.type == "cpu"
-    if kernel:
-        hinge = torch.empty(n_pos, n_neg)
-        ls_pos, ls_neg = torch.empty(n_pos), torch.empty(n_pos, n_neg)
-        grad_terms, grad_ld = torch.zeros_like(lt_terms), torch.zeros_like(ld)
-        hinge_pass(
-            lt_terms.numpy(),
-            ld.numpy(),
-            term_inverse.numpy(),
-            inverse[:n_pos].numpy(),
-            inverse[n_pos:].view(n_pos, n_neg).numpy(),
-            float(margin),
-            hinge.numpy(),
-            ls_pos.numpy(),
-            ls_neg.numpy(),
-            grad_terms.numpy(),
-            grad_ld.numpy(),
-        )
-    else:
-        ld_pos = ld.index_select(0, inverse[:n_pos])  # (B, K)
-        ld_neg = ld.index_select(0, inverse[n_pos:]).view(n_pos, n_neg, -1)  # (B, n_neg, K)
-        hinge, ls_pos, ls_neg, grad_terms, grad_ld = _torch_hinge_pass(
-            lt_terms, ld, ld_pos, ld_neg, term_inverse, inverse, margin
-        )
+    hinge_pass_ = _kernel_hinge_pass if kernel else _torch_hinge_pass
+    hinge, ls_pos, ls_neg, grad_terms, grad_ld = hinge_pass_(
+        lt_terms, ld, term_inverse, inverse[:n_pos], inverse[n_pos:].view(n_pos, n_neg), margin
+    )
     grad_z = grad_terms.mul_(lt_terms * (1 - lt_terms))  # through the sigmoid
     network.topic_weight.grad = le.T @ grad_z  # (E, K)
     network.topic_bias.grad = grad_z.sum(0)  # (K,)
