@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
 from neurotopic.optim import DenseAdam, RowAdam
 
 
-def test_row_adam_matches_sparse_adam_over_several_steps() -> None:
+@pytest.mark.parametrize("use_kernel", [True, False], ids=["compiled", "torch"])
+def test_row_adam_matches_sparse_adam_over_several_steps(use_kernel: bool) -> None:
     torch.manual_seed(0)
     init = torch.randn(30, 4)
     emb = nn.Embedding(30, 4, sparse=True)
@@ -16,7 +18,8 @@ def test_row_adam_matches_sparse_adam_over_several_steps() -> None:
         emb.weight.copy_(init)
     reference = torch.optim.SparseAdam(list(emb.parameters()), lr=0.05)
     weight = init.clone()
-    row_adam = RowAdam(weight, lr=0.05)
+    row_adam = RowAdam(weight, lr=0.05, use_kernel=use_kernel)
+    assert row_adam._compiled(torch.arange(2), torch.zeros(2, 4)) is use_kernel
     target = torch.randn(30, 4)
     for step in range(6):
         ids = torch.tensor([step, 3, 7, 7, 11 + step, 3])  # repeats are summed
@@ -33,6 +36,21 @@ def test_row_adam_matches_sparse_adam_over_several_steps() -> None:
     torch.testing.assert_close(weight, emb.weight.detach(), rtol=1e-5, atol=1e-6)
     untouched = [r for r in range(30) if r not in {0, 1, 2, 3, 4, 5, 7} and not 11 <= r <= 16]
     torch.testing.assert_close(weight[untouched], init[untouched])
+
+
+def test_compiled_and_torch_row_adam_agree_on_a_large_block() -> None:
+    gen = torch.Generator().manual_seed(1)
+    init = torch.randn(5000, 128, generator=gen)
+    fast, slow = RowAdam(init.clone(), lr=0.05), RowAdam(init.clone(), lr=0.05, use_kernel=False)
+    for _ in range(4):
+        rows = torch.randperm(5000, generator=gen)[:1500]
+        grad = torch.randn(1500, 128, generator=gen) * 1e-3
+        fast.step(rows, grad)
+        slow.step(rows, grad)
+    torch.testing.assert_close(fast.weight, slow.weight, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(fast.exp_avg_sq, slow.exp_avg_sq, rtol=1e-5, atol=1e-12)
+    # float64 is not compiled: it takes torch's path
+    assert not RowAdam(init.double(), lr=0.05)._compiled(rows, grad.double())
 
 
 def test_row_adam_state_round_trips() -> None:

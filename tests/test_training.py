@@ -12,6 +12,7 @@ import torch
 
 from neurotopic import training
 from neurotopic.model import NTMNetwork
+from neurotopic.optim import RowAdam
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
 from neurotopic.supervised import LabelLayer
@@ -259,3 +260,29 @@ def test_numba_kernel_matches_the_torch_operations() -> None:
     torch.testing.assert_close(wa, wb)
     torch.testing.assert_close(ba, bb)
     assert 0 < float((a.hinge > 0).float().mean()) < 1  # both branches of the hinge ran
+
+
+def test_compiled_passes_give_the_same_numbers_on_any_thread_count() -> None:
+    """The kernels run on all cores; each writes its own rows, so 1 and 2 threads agree."""
+    import numba
+
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=4, seed=3)
+    batch = sampler.batch(sampler.epoch_order()[:500])
+    terms, pos, neg = (torch.from_numpy(a) for a in (batch.terms, batch.pos_docs, batch.neg_docs))
+    previous = numba.get_num_threads()
+    out = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            network = pretrained_network(X, le)
+            result = hinge_gradients(network, terms, pos, neg, 0.02, kernel=True)
+            weight = network.doc_logits.weight.detach().clone()
+            opt = RowAdam(weight, lr=0.05)
+            opt.step(result.rows, result.row_grad)
+            out.append((result.row_grad, network.topic_weight.grad, weight))
+    finally:
+        numba.set_num_threads(previous)
+    for x, y in zip(*out, strict=True):
+        assert x is not None and y is not None
+        assert torch.equal(x, y)

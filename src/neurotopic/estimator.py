@@ -254,7 +254,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         "auto" (CUDA when present), "cpu" or "cuda".
     n_jobs : int, default=1
         Threads of word2vec training and of torch on the CPU; more can be faster but
-        is not reproducible (parallel sums change order between runs).
+        is not reproducible (parallel sums change order between runs).  The compiled
+        training passes and the word vectors' SVD use every core whatever ``n_jobs``:
+        their sums are the same on any thread count.
     checkpoint_dir : str, path or None, default=None
         Directory for checkpoints of the fit (see :mod:`neurotopic.checkpoint`): the
         text stage, then the weights, optimiser moments and sampler state after every

@@ -5,17 +5,22 @@
   passes over ``(B, n_neg, K)`` arrays per step (gathers, products, sums, a scatter);
   this reads each triple's two K-vectors once and accumulates its gradient in place,
   which is what bounds a step on the CPU (memory traffic, not arithmetic).
+* :func:`row_adam`: Adam's step on the rows of W1 in a batch, read and written once
+  each (torch's version makes about a dozen passes over gathered copies).
 * :func:`first_free`: rejection sampling of negative documents in one pass over a block
   of uniform draws, against the incidence bitmap.
 
 Each is compiled for fixed C-contiguous types when the module is first imported and
-cached next to this file (or in numba's user cache where that is not writable).
+cached next to this file (or in numba's user cache where that is not writable).  The
+float passes are compiled with ``fastmath`` (reassociation), so their sums run in SIMD
+lanes: about 2x faster, with results that differ from strict left-to-right float32
+sums by rounding (about 1e-7) and are the same from run to run on a given machine.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 # The C-contiguous types each pass is compiled for when the module is imported (from
 # the cache after the first time), so no fit pays for compilation.
@@ -24,10 +29,15 @@ _HINGE_PASS = (
     f"void({_F2}, {_F2}, int64[::1], int64[::1], int64[:, ::1], float64, "
     f"{_F2}, float32[::1], {_F2}, {_F2}, {_F2})"
 )
+_ROW_ADAM = f"void({_F2}, {_F2}, {_F2}, int64[::1], {_F2}, float64, float64, float64, float64)"
 _FIRST_FREE = "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])"
 
 
-@njit(_HINGE_PASS, cache=True, nogil=True)
+# Reassociation and contraction only: no finite-math or signed-zero assumptions.
+_FASTMATH = {"reassoc", "contract"}
+
+
+@njit(_HINGE_PASS, cache=True, nogil=True, fastmath=_FASTMATH, parallel=True)
 def hinge_pass(
     lt: np.ndarray,
     ld: np.ndarray,
@@ -42,6 +52,11 @@ def hinge_pass(
     grad_ld: np.ndarray,
 ) -> None:  # pragma: no cover - compiled; tests compare it with autograd
     """Scores, hinge and gradients of the mean hinge of ``B x n_neg`` triples.
+
+    Three parallel passes, each writing its own rows only, so the result is the same
+    on any number of threads: the triples' scores; each distinct term's gradient, summed
+    over its triples in batch order; each distinct document's, summed over the triples
+    it is a positive or an active negative of, in batch order.
 
     Parameters
     ----------
@@ -64,9 +79,12 @@ def hinge_pass(
         Zeros in; the gradient with respect to ``ld`` out.
     """
     n_pos, n_neg = neg_of.shape
-    k = lt.shape[1]
+    n_terms, k = lt.shape
+    n_docs = ld.shape[0]
     weight = np.float32(1.0 / (n_pos * n_neg))
-    for b in range(n_pos):
+    coef_pos = np.empty(n_pos, dtype=np.float32)  # d loss / d ls(g, d+) per triple
+    # 1. scores: reads only
+    for b in prange(n_pos):
         t, p = term_of[b], pos_of[b]
         score = np.float32(0.0)
         for i in range(k):
@@ -83,16 +101,107 @@ def hinge_pass(
             if h > 0.0:
                 hinge[b, j] = h
                 active += 1
-                for i in range(k):
-                    grad_ld[u, i] += weight * lt[t, i]
-                    grad_lt[t, i] += weight * ld[u, i]
             else:
                 hinge[b, j] = 0.0
-        if active:
-            w = weight * active
+        coef_pos[b] = -weight * active
+    # 2. per distinct term: its triples, grouped by a stable counting sort
+    t_start = np.zeros(n_terms + 1, dtype=np.int64)
+    for b in range(n_pos):
+        t_start[term_of[b] + 1] += 1
+    for t in range(n_terms):
+        t_start[t + 1] += t_start[t]
+    t_order = np.empty(n_pos, dtype=np.int64)
+    t_fill = t_start[:-1].copy()
+    for b in range(n_pos):
+        t = term_of[b]
+        t_order[t_fill[t]] = b
+        t_fill[t] += 1
+    for t in prange(n_terms):
+        for e in range(t_start[t], t_start[t + 1]):
+            b = t_order[e]
+            c = coef_pos[b]
+            if c == 0.0:
+                continue
+            p = pos_of[b]
             for i in range(k):
-                grad_ld[p, i] -= w * lt[t, i]
-                grad_lt[t, i] -= w * ld[p, i]
+                grad_lt[t, i] += c * ld[p, i]
+            for j in range(n_neg):
+                if hinge[b, j] > 0.0:
+                    u = neg_of[b, j]
+                    for i in range(k):
+                        grad_lt[t, i] += weight * ld[u, i]
+    # 3. per distinct document: slot 0 of a triple is its positive, 1.. its negatives
+    slots = n_neg + 1
+    d_start = np.zeros(n_docs + 1, dtype=np.int64)
+    for b in range(n_pos):
+        if coef_pos[b] != 0.0:
+            d_start[pos_of[b] + 1] += 1
+            for j in range(n_neg):
+                if hinge[b, j] > 0.0:
+                    d_start[neg_of[b, j] + 1] += 1
+    for u in range(n_docs):
+        d_start[u + 1] += d_start[u]
+    d_order = np.empty(d_start[n_docs], dtype=np.int64)
+    d_fill = d_start[:-1].copy()
+    for b in range(n_pos):
+        if coef_pos[b] != 0.0:
+            p = pos_of[b]
+            d_order[d_fill[p]] = b * slots
+            d_fill[p] += 1
+            for j in range(n_neg):
+                if hinge[b, j] > 0.0:
+                    u = neg_of[b, j]
+                    d_order[d_fill[u]] = b * slots + j + 1
+                    d_fill[u] += 1
+    for u in prange(n_docs):
+        for e in range(d_start[u], d_start[u + 1]):
+            code = d_order[e]
+            b = code // slots
+            c = coef_pos[b] if code % slots == 0 else weight
+            t = term_of[b]
+            for i in range(k):
+                grad_ld[u, i] += c * lt[t, i]
+
+
+@njit(_ROW_ADAM, cache=True, nogil=True, fastmath=_FASTMATH, parallel=True)
+def row_adam(
+    weight: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    rows: np.ndarray,
+    grad: np.ndarray,
+    step_size: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> None:  # pragma: no cover - compiled; tests compare it with torch's SparseAdam
+    """Adam's update of ``weight[rows]`` in place, with per-row moments.
+
+    Parameters
+    ----------
+    weight, exp_avg, exp_avg_sq : ndarray of shape (n_rows, n_cols), float32
+        Updated in place at ``rows``.
+    rows : ndarray of shape (U,), int64
+        Distinct row ids.
+    grad : ndarray of shape (U, n_cols), float32
+        Gradient on ``weight[rows]``.
+    step_size : float
+        ``lr * sqrt(1 - beta2 ** t) / (1 - beta1 ** t)``.
+    beta1, beta2, eps : float
+    """
+    b1, b2 = np.float32(beta1), np.float32(beta2)
+    c1, c2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
+    lr, eps32 = np.float32(step_size), np.float32(eps)
+    n_cols = grad.shape[1]
+    for r in prange(rows.shape[0]):  # distinct rows: each is written by one iteration
+        d = rows[r]
+        for i in range(n_cols):
+            g = grad[r, i]
+            m = b1 * exp_avg[d, i] + c1 * g
+            v = b2 * exp_avg_sq[d, i] + c2 * g * g
+            exp_avg[d, i] = m
+            exp_avg_sq[d, i] = v
+            weight[d, i] -= lr * m / (np.sqrt(v) + eps32)
 
 
 @njit(_FIRST_FREE, cache=True, nogil=True)

@@ -18,6 +18,8 @@ from typing import Any
 
 import torch
 
+from .kernels import row_adam
+
 
 class RowAdam:
     """Adam with per-row moments, stepping only the given rows.
@@ -32,6 +34,10 @@ class RowAdam:
         Decay of the first and second moments.
     eps : float
         Added to the denominator.
+    use_kernel : bool
+        Step CPU float32 rows with the compiled :func:`neurotopic.kernels.row_adam`
+        (about 2x faster than torch's gathers and scatters; the same update up to
+        float32 rounding).  Other devices and dtypes always take torch's path.
 
     Notes
     -----
@@ -47,6 +53,8 @@ class RowAdam:
         lr: float,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        *,
+        use_kernel: bool = True,
     ) -> None:
         self.weight = weight
         self.lr = lr
@@ -55,6 +63,7 @@ class RowAdam:
         self.exp_avg = torch.zeros_like(weight)  # (n_rows, n_cols)
         self.exp_avg_sq = torch.zeros_like(weight)  # (n_rows, n_cols)
         self.steps = 0
+        self.use_kernel = use_kernel
 
     @torch.no_grad()
     def step(self, rows: torch.Tensor, grad: torch.Tensor) -> None:
@@ -69,15 +78,40 @@ class RowAdam:
         """
         self.steps += 1
         beta1, beta2 = self.betas
+        step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
+        if self._compiled(rows, grad):
+            # one read and one write of each row's weight and moments
+            row_adam(
+                self.weight.detach().numpy(),
+                self.exp_avg.numpy(),
+                self.exp_avg_sq.numpy(),
+                rows.numpy(),
+                grad.detach().contiguous().numpy(),
+                step_size,
+                beta1,
+                beta2,
+                self.eps,
+            )
+            return
         # index_select / index_copy_ rather than fancy indexing: the same numbers, about
         # twice as fast on large matrices (random rows of a 1M x 128 W1).
         m = self.exp_avg.index_select(0, rows).mul_(beta1).add_(grad, alpha=1 - beta1)
         v = self.exp_avg_sq.index_select(0, rows).mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         self.exp_avg.index_copy_(0, rows, m)
         self.exp_avg_sq.index_copy_(0, rows, v)
-        step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
         update = m.mul_(step_size).div_(v.sqrt_().add_(self.eps))
         self.weight.index_copy_(0, rows, self.weight.index_select(0, rows).sub_(update))
+
+    def _compiled(self, rows: torch.Tensor, grad: torch.Tensor) -> bool:
+        """Whether :func:`neurotopic.kernels.row_adam` can take this step (CPU float32)."""
+        tensors = (self.weight, self.exp_avg, self.exp_avg_sq, grad)
+        return (
+            self.use_kernel
+            and all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors)
+            and all(t.is_contiguous() for t in tensors[:3])
+            and rows.dtype == torch.int64
+            and rows.is_contiguous()
+        )
 
     def state_dict(self) -> dict[str, torch.Tensor | int | float]:
         """Moments and step count (for checkpoints)."""
