@@ -354,3 +354,17 @@ def test_single_class_and_singleton_labels_are_refused(
         args = ["fit", str(path), "--out", str(tmp_path / "o"), "--label-field", "y"]
         assert main([*args, "--task", "classification", *FAST_ARGS]) == 2
         assert match in capsys.readouterr().err
+
+
+def test_fit_options_reach_the_estimator() -> None:
+    from neurotopic.cli import _fit_options
+
+    args = build_parser().parse_args(
+        ["fit", "c.jsonl", "--out", "m", "--topic-init", "autoencoder", "--no-early-stopping"]
+    )
+    options = _fit_options(args)
+    assert options["topic_init"] == "autoencoder" and options["early_stopping"] is False
+    default = _fit_options(build_parser().parse_args(["fit", "c.jsonl", "--out", "m"]))
+    assert default["topic_init"] is None  # the estimator's default (kmeans) applies
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["fit", "c.jsonl", "--out", "m", "--topic-init", "lda"])

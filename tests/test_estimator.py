@@ -29,8 +29,8 @@ def test_init_only_stores_parameters() -> None:
 def test_fit_learns_and_does_not_collapse(fitted: NeuralTopicModel) -> None:
     history = fitted.history_
     start, end = history[0]["heldout_ranking_accuracy"], history[-1]["heldout_ranking_accuracy"]
-    assert end > start + 0.05, (start, end)  # pre-trained start ~0.55 on this subset
-    assert end > 0.6
+    assert end > start + 0.02, (start, end)  # k-means start 0.71 -> 0.74 on this subset
+    assert end > 0.7
     assert history[-1]["hinge"] < history[1]["hinge"]
     theta = fitted.doc_topic_
     k = fitted.n_topics
@@ -183,8 +183,8 @@ def _refit_readout(fitted: NeuralTopicModel, **params: object) -> NeuralTopicMod
     return copy.deepcopy(fitted).set_readout(**params)
 
 
-def test_auto_readout_follows_document_length(fitted: NeuralTopicModel) -> None:
-    # news articles (about 120 distinct terms each): the background readout
+def test_relevance_weight_follows_document_length(fitted: NeuralTopicModel) -> None:
+    # news articles (about 120 distinct terms each): the background readout at 0.3
     assert fitted.topic_readout == "auto" and fitted.topic_readout_ == "background"
     assert fitted.relevance_weight() == 0.3
     assert 0.01 < fitted.background_scale_ < 10.0
@@ -193,7 +193,9 @@ def test_auto_readout_follows_document_length(fitted: NeuralTopicModel) -> None:
     keep = short.multiply(np.random.default_rng(0).random(short.shape) < 0.1).tocsr()
     keep.eliminate_zeros()
     assert keep.nnz / keep.shape[0] < 30  # about a tenth of the terms: short documents
-    assert fitted._resolve_readout(keep) == "data"
+    short_model = copy.copy(fitted)
+    short_model.X_train_ = keep
+    assert short_model.relevance_weight() == 1.0  # by probability on short documents
     data = _refit_readout(fitted, topic_readout="data")
     assert data.topic_readout_ == "data" and data.background_scale_ is None
     assert data.relevance_weight() == 0.5
@@ -206,7 +208,9 @@ def test_background_readout_reads_more_coherent_topics(
     reference = reference_tokens(bbc_small[0])
     data = _refit_readout(fitted, topic_readout="data")
     background = evaluate_topics(fitted.topics(25), reference)
-    assert background["npmi"] > evaluate_topics(data.topics(25), reference)["npmi"] + 0.05
+    # 0.26 against 0.23 here (seed 0, 480 documents); the gap was wider before topics
+    # started at k-means clusters, which made the data readout more coherent too
+    assert background["npmi"] > evaluate_topics(data.topics(25), reference)["npmi"] + 0.01
     assert background["diversity"] >= 0.9
     # its scale is the likelihood's maximum: a tenth either way explains the counts worse
     X, ld = fitted.X_train_, fitted.doc_topic_

@@ -1,4 +1,4 @@
-"""Tests for the W2 auto-encoder pre-training and the W1 initialisation."""
+"""Tests for W2's start (k-means, the auto-encoder) and the W1 initialisation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
+from neurotopic.errors import NeurotopicError
+from neurotopic.pretrain import (
+    cluster_topic_weights,
+    initial_doc_logits,
+    pretrain_topic_weights,
+    spherical_kmeans,
+)
 
 
 def low_rank_vectors(n_terms: int = 300, dim: int = 16, rank: int = 3, seed: int = 0) -> np.ndarray:
@@ -31,6 +37,48 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n_threads)
+
+
+# ------------------------------------------------- spherical k-means and W2
+
+
+def clustered_vectors(
+    n_clusters: int = 6, per: int = 40, dim: int = 12, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around ``n_clusters`` random directions, and each one's cluster."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_clusters, dim))
+    labels = np.repeat(np.arange(n_clusters), per)
+    vectors = centres[labels] + 0.25 * rng.normal(size=(len(labels), dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32), labels
+
+
+def test_spherical_kmeans_finds_planted_clusters() -> None:
+    vectors, labels = clustered_vectors()
+    centres = spherical_kmeans(vectors, 6, seed=0)
+    np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 1.0)
+    assign = (vectors @ centres.T).argmax(axis=1)
+    # every planted cluster maps to one centroid, and no two share one
+    pairs = {(int(a), int(b)) for a, b in zip(labels, assign, strict=True)}
+    assert len(pairs) == 6 and len({b for _, b in pairs}) == 6
+    np.testing.assert_array_equal(centres, spherical_kmeans(vectors, 6, seed=0))
+
+
+def test_cluster_topic_weights_light_up_the_nearest_terms() -> None:
+    vectors, labels = clustered_vectors()
+    W2, b = cluster_topic_weights(vectors, 6, scale=8.0, quantile=0.9, seed=0)
+    assert W2.shape == (12, 6) and b.shape == (6,)
+    np.testing.assert_allclose(np.linalg.norm(W2, axis=0), 8.0, rtol=1e-5)
+    lt = sigmoid(vectors @ W2 + b)
+    assert np.allclose((lt > 0.5).mean(axis=0), 0.1, atol=0.01)  # a tenth per topic
+    # the terms a topic lights up come from one planted cluster
+    for k in range(6):
+        assert len(set(labels[lt[:, k] > 0.5])) == 1
+
+
+def test_kmeans_needs_as_many_terms_as_topics() -> None:
+    with pytest.raises(NeurotopicError, match="fewer than the 8 topics"):
+        spherical_kmeans(np.eye(5, dtype=np.float32), 8)
 
 
 # ----------------------------------------------------- pretrain_topic_weights

@@ -282,8 +282,11 @@ def test_slider_reranks_terms_as_relevance_does(page: Chromium, fitted: Any) -> 
         shown = page.evaluate(_TERM_ORDER)
         assert len(shown) == 30
         scores = relevance(fitted.components_, fitted.term_prob_, lam)[topic]
-        expected = [fitted.terms_[g] for g in np.argsort(-scores, kind="stable")[:10]]
-        assert shown[:10] == expected, lam
+        score_of = {fitted.terms_[g]: float(s) for g, s in enumerate(scores)}
+        # The browser ranks in float32 from rounded rows: near-ties may swap, so the shown
+        # order must have the scores of the true top 10, position by position.
+        top = np.sort(scores)[::-1][:10]
+        np.testing.assert_allclose([score_of[t] for t in shown[:10]], top, atol=1e-4, rtol=0)
     _set_slider(page, 1.0)
     by_probability = page.evaluate(_TERM_ORDER)
     _set_slider(page, 0.0)

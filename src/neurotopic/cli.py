@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     fit.add_argument(
+        "--topic-init",
+        choices=["kmeans", "autoencoder"],
+        help="how W2 starts: at k-means centroids of the term vectors (default) or as the "
+        "paper's auto-encoder pre-training",
+    )
+    fit.add_argument(
         "--batch-size",
         type=int,
         metavar="N",
@@ -335,6 +341,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "task": getattr(args, "task", None),
         "label_readout": getattr(args, "label_readout", None),
         "early_stopping": getattr(args, "early_stopping", None),
+        "topic_init": getattr(args, "topic_init", None),
     }
 
 

@@ -1,9 +1,14 @@
-"""Pre-training: W2 as an auto-encoder of the term vectors, W1 from the terms' codes.
+"""Pre-training: W2 from the term vectors, W1 from the terms' codes.
 
-Both steps place the network away from the saddle that stopped the seed
-implementation (``lt`` about 0.5 everywhere and ``ld`` about 1/K, where every
-``ls(g, d)`` is the same and the ranking gradient vanishes):
+W2 starts either at the centroids of a spherical k-means of the term vectors
+(:func:`cluster_topic_weights`, the default) or as the encoder of an auto-encoder of
+them (:func:`pretrain_topic_weights`, Cao et al.'s pre-training).  Both place the
+network away from the saddle that stopped the seed implementation (``lt`` about 0.5
+everywhere and ``ld`` about 1/K, where every ``ls(g, d)`` is the same and the ranking
+gradient vanishes):
 
+* k-means gives each topic a direction the term vectors cluster around, and a bias
+  that puts ``lt`` above 1/2 for the terms nearest it only;
 * after auto-encoding, W2's columns are rescaled so every topic's pre-activation
   ``le @ W2 + b`` has mean 0 and standard deviation ``spread`` over the vocabulary,
   so ``lt`` spreads over (0.1, 0.9) instead of sitting at 0.5;
@@ -19,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .errors import NeurotopicError
 from .optim import DenseAdam
 
 
@@ -83,6 +89,120 @@ def pretrain_topic_weights(
         weight = enc * (spread / std)
         bias = -(le @ weight).mean(dim=0)
     return weight.numpy().astype(np.float32), bias.numpy().astype(np.float32)
+
+
+def _unit_rows(M: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(M, axis=1, keepdims=True)
+    return M / np.maximum(norms, 1e-12)
+
+
+def spherical_kmeans(
+    vectors: np.ndarray, n_clusters: int, *, n_iter: int = 30, seed: int = 0
+) -> np.ndarray:
+    """Unit-length centroids of a spherical k-means (cosine), greedy k-means++ seeding.
+
+    Parameters
+    ----------
+    vectors : ndarray of shape (n, dim)
+        Rows to cluster (normalised to unit length here).
+    n_clusters : int
+    n_iter : int
+        Most Lloyd iterations; stops earlier when no assignment changes.
+    seed : int
+
+    Returns
+    -------
+    ndarray of shape (n_clusters, dim), float32
+        Each row has unit length.  Deterministic for a given seed.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.1], [1.0, -0.1], [0.1, 1.0], [-0.1, 1.0]])
+    >>> C = spherical_kmeans(X, 2, seed=0)
+    >>> sorted(np.round(np.abs(C[:, 0]), 2).tolist())
+    [0.0, 1.0]
+    """
+    V = _unit_rows(np.asarray(vectors, dtype=np.float32))
+    n = V.shape[0]
+    if n < n_clusters:
+        raise NeurotopicError(
+            f"the vocabulary has {n} terms, fewer than the {n_clusters} topics; "
+            "ask for fewer topics or lower min_df"
+        )
+    rng = np.random.default_rng(seed)
+    centres = np.empty((n_clusters, V.shape[1]), dtype=np.float32)
+    centres[0] = V[rng.integers(n)]
+    # squared distance of unit vectors to their nearest centre: 2 - 2 cos
+    nearest = np.maximum(2.0 - 2.0 * (V @ centres[0]), 0.0)
+    n_local = 2 + int(np.log(n_clusters))  # greedy k-means++, as scikit-learn seeds
+    for c in range(1, n_clusters):
+        total = nearest.sum()
+        if total > 0:
+            picks = rng.choice(n, size=n_local, p=nearest / total)
+        else:
+            picks = rng.integers(n, size=n_local)
+        # each candidate's distances; keep the one that leaves the least total distance
+        trial = np.minimum(nearest, np.maximum(2.0 - 2.0 * (V[picks] @ V.T), 0.0))
+        best = int(trial.sum(axis=1).argmin())
+        centres[c] = V[picks[best]]
+        nearest = trial[best]
+    assign = np.full(n, -1)
+    for _ in range(n_iter):
+        sims = V @ centres.T  # (n, K)
+        new = sims.argmax(axis=1)
+        if np.array_equal(new, assign):
+            break
+        assign = new
+        members = sp.csr_matrix((np.ones(n), (assign, np.arange(n))), shape=(n_clusters, n))
+        sums = np.asarray(members @ V)  # (K, dim)
+        empty = np.flatnonzero(np.asarray(members.sum(axis=1)).ravel() == 0)
+        if len(empty):  # re-seed at the rows farthest from their centres
+            far = np.argsort(sims[np.arange(n), assign], kind="stable")[: len(empty)]
+            sums[empty] = V[far]
+        centres = _unit_rows(sums)
+    return centres
+
+
+def cluster_topic_weights(
+    term_vectors: np.ndarray,
+    n_topics: int,
+    *,
+    scale: float = 8.0,
+    quantile: float = 0.9,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """W2 and its bias from a spherical k-means of the term vectors (extension).
+
+    Topic k's column of W2 is ``scale`` times the unit centroid ``c_k`` and its bias
+    puts the pre-activation ``le @ W2 + b`` at 0 at the ``quantile`` of ``le . c_k``
+    over the vocabulary, so ``lt_k > 1/2`` for the ``1 - quantile`` share of terms
+    nearest the centroid.  Not in Cao et al., who auto-encode the vectors
+    (:func:`pretrain_topic_weights`); the auto-encoder's directions mix clusters of
+    terms, so each topic starts as a blend of themes that training does not undo on
+    short documents (``docs/model.md``, "Topics start at clusters").
+
+    Parameters
+    ----------
+    term_vectors : ndarray of shape (n_terms, dim)
+        ``le``.
+    n_topics : int
+    scale : float
+        Norm of each column of W2 (the sharpness of ``lt`` around the centroid).
+    quantile : float
+        In (0, 1): the share of terms a topic starts below 1/2 on.
+    seed : int
+
+    Returns
+    -------
+    weight : ndarray of shape (dim, n_topics), float32
+        W2.
+    bias : ndarray of shape (n_topics,), float32
+    """
+    le = np.asarray(term_vectors, dtype=np.float64)
+    centres = spherical_kmeans(le, n_topics, seed=seed)  # (K, dim)
+    weight = scale * centres.T  # (dim, K)
+    bias = -np.quantile(le @ weight, quantile, axis=0)  # (K,)
+    return weight.astype(np.float32), bias.astype(np.float32)
 
 
 def mean_term_topic(X: sp.csr_matrix, term_topic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
