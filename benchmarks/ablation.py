@@ -43,6 +43,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "n_negatives=3": {"n_negatives": 3},
     "no early stopping": {"early_stopping": False},
     "data readout": {"topic_readout": "data"},
+    "autoencoder start": {"topic_init": "autoencoder"},
+    "autoencoder start, data readout": {"topic_init": "autoencoder", "topic_readout": "data"},
     "no negative pool": {"negative_pool": 0},
     "negative_pool=1024": {"negative_pool": 1024},
     "negative_pool=4096": {"negative_pool": 4096},

@@ -38,8 +38,8 @@ CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
 SYNTHETIC_TOPICS = 128
 #: (readout, relevance weights) read out from every fitted model.
 READOUTS: tuple[tuple[str, tuple[float | None, ...]], ...] = (
-    ("background", (1.0, 0.6, 0.5, 0.4, 0.3, 0.2)),
-    ("data", (0.6, 0.5, 0.4)),
+    ("background", (1.0, 0.85, 0.7, 0.5, 0.3)),
+    ("data", (1.0, 0.7, 0.5)),
     ("embedding", (None,)),
 )
 

@@ -264,13 +264,16 @@ def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]
         f"reads about {2 * row_kb:.1f} KB per triple (its term's and its document's K "
         f"values) where torch's operations streamed about {streamed_kb:.1f} KB of "
         f"(B, {n_neg}, K) temporaries. So memory traffic no longer explains the measured "
-        "rate. `benchmarks/profile_step.py` splits the rest, each about a fifth of a step "
-        "on 100k documents: the compiled pass; the torch work around it (the softmax over "
-        "the batch's distinct rows and its backward, W2's gradient); RowAdam's gathers and "
-        "write-backs of W1's rows and moments; and numpy's sampling of the negatives with "
-        "the incidence test. All of it runs on one thread (`n_jobs=1`, for reproducible "
-        "sums). The way to 2M triples/s is to move the rest of the step into compiled "
-        "passes, then to split a batch over threads with per-thread gradient buffers.",
+        "rate. The compiled pass and W1's Adam step (`kernels.row_adam`) run on both cores "
+        "with the same sums on any thread count (each parallel loop writes only its own "
+        "rows). `benchmarks/profile_step.py` on 100k documents puts the largest share of "
+        "the rest in W2's two matrix products over the batch's distinct terms "
+        "(`hinge_gradients`' own time), which run on one thread (`n_jobs=1`) because "
+        "torch's multi-threaded product changes its sums with the thread count; then the "
+        "compiled pass, numpy's sampling of the negatives with the incidence test, and "
+        "a dozen small torch operations (the softmax over the batch's rows and its "
+        "backward, index bookkeeping). The way to 2M triples/s on 2 cores is a "
+        "thread-count-independent product for W2's gradient and compiled sampling.",
     ]
 
 
