@@ -234,3 +234,23 @@ def test_set_readout_rereads_the_same_weights(fitted: NeuralTopicModel) -> None:
     with pytest.raises(NeurotopicError, match="relevance_lambda must be in"):
         model.set_readout(relevance_lambda=2.0)
     assert model.relevance_lambda is None  # a refused setting is not kept
+
+
+def test_the_paper_configuration_still_fits(bbc_small: tuple, fitted: NeuralTopicModel) -> None:
+    """The auto-encoder start, the lt readout and raw vectors: Cao et al.'s NTM."""
+    texts, _ = bbc_small
+    paper = NeuralTopicModel(
+        5,
+        random_state=0,
+        topic_init="autoencoder",
+        topic_readout="embedding",
+        normalize_vectors=False,
+        **{**FAST, "epochs": 3},
+    ).fit(texts)
+    history = paper.history_
+    assert history[-1]["heldout_ranking_accuracy"] > history[0]["heldout_ranking_accuracy"]
+    assert paper.topic_readout_ == "embedding"
+    # a different start from the default's k-means centroids
+    assert not np.allclose(paper.topic_weight_, fitted.topic_weight_, atol=1e-2)
+    with pytest.raises(NeurotopicError, match="topic_init must be one of kmeans, autoencoder"):
+        NeuralTopicModel(5, topic_init="lda").fit(texts)

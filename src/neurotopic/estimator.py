@@ -170,8 +170,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         vocabulary nearest it (:func:`neurotopic.pretrain.cluster_topic_weights`).
         "autoencoder": Cao et al.'s pre-training, the encoder of an auto-encoder of
         the term vectors.  On every benchmark corpus k-means gave more coherent and
-        more diverse topics, and raised planted-topic recovery from 0.29 to 0.79
-        (``docs/model.md``, "Topics start at clusters").
+        more diverse topics, and raised planted-topic recovery at the seed's scale
+        from 0.36 to 0.66 (``docs/model.md``, "Topics start at clusters").
     pretrain_steps : int, default=100
         Full-batch Adam steps of the W2 auto-encoder (0: random W2), with
         ``topic_init="autoencoder"``.  300 gave the same topics in 3x the pre-training
