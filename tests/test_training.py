@@ -286,3 +286,15 @@ def test_compiled_passes_give_the_same_numbers_on_any_thread_count() -> None:
     for x, y in zip(*out, strict=True):
         assert x is not None and y is not None
         assert torch.equal(x, y)
+
+
+def test_processes_on_one_machine_share_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurotopic.kernels import compiled_threads
+
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    alone = compiled_threads()
+    assert alone >= 1
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(2 * alone))  # more processes than cores
+    assert compiled_threads() == 1
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    assert compiled_threads() == alone

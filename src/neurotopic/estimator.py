@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -28,6 +29,7 @@ from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
 from .fingerprint import fingerprint
 from .inference import fold_in
+from .kernels import compiled_threads
 from .model import NTMNetwork
 from .pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
 from .readout import (
@@ -105,14 +107,19 @@ def torch_threads(n: int) -> Iterator[None]:
     """Run torch's CPU operations on ``n`` threads, restoring the previous count after.
 
     Parallel reductions in torch's sparse and scatter kernels may sum in a different
-    order from run to run; one thread makes a fit bit-for-bit reproducible.
+    order from run to run; one thread makes a fit bit-for-bit reproducible.  The
+    compiled passes (:mod:`neurotopic.kernels`) get this process's share of the cores
+    (:func:`neurotopic.kernels.compiled_threads`): their sums do not depend on it.
     """
     previous = torch.get_num_threads()
+    previous_compiled = numba.get_num_threads()
     torch.set_num_threads(max(1, int(n)))
+    numba.set_num_threads(compiled_threads())
     try:
         yield
     finally:
         torch.set_num_threads(previous)
+        numba.set_num_threads(previous_compiled)
 
 
 def auto_word2vec_epochs(n_tokens: int, target: float = 8e6) -> int:

@@ -19,6 +19,9 @@ sums by rounding (about 1e-7) and are the same from run to run on a given machin
 
 from __future__ import annotations
 
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -31,6 +34,19 @@ _HINGE_PASS = (
 )
 _ROW_ADAM = f"void({_F2}, {_F2}, {_F2}, int64[::1], {_F2}, float64, float64, float64, float64)"
 _FIRST_FREE = "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])"
+
+
+def compiled_threads() -> int:
+    """Threads for the parallel passes: this process's share of the cores.
+
+    All of them alone; under ``torchrun`` (``LOCAL_WORLD_SIZE`` processes on this
+    machine) an equal share each, so the processes do not oversubscribe the cores.
+    The passes give the same numbers on any count.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    local = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
+    most = int(getattr(numba.config, "NUMBA_NUM_THREADS", cores or 1))  # the pool size
+    return max(1, min(most, (cores or 1) // local))
 
 
 # Reassociation and contraction only: no finite-math or signed-zero assumptions.
