@@ -20,6 +20,7 @@ import torch
 from gensim.models import KeyedVectors, Word2Vec
 
 from .errors import NeurotopicError
+from .kernels import available_cores
 from .tokens import TokenArrays, encode_runs
 
 #: Tokens per block of :func:`window_cooccurrence` (about 300 bytes each while a block is
@@ -146,8 +147,7 @@ def window_cooccurrence(
             return total
 
 
-def _cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+_cpu_count = available_cores  # a module attribute, so tests can pin the thread count
 
 
 def _torch_csr(M: sp.csr_matrix) -> torch.Tensor:

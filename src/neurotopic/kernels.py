@@ -33,7 +33,15 @@ _HINGE_PASS = (
     f"{_F2}, float32[::1], {_F2}, {_F2}, {_F2})"
 )
 _ROW_ADAM = f"void({_F2}, {_F2}, {_F2}, int64[::1], {_F2}, float64, float64, float64, float64)"
+_GROUP_BY = "Tuple((int64[::1], int64[::1]))(int64[::1], int64)"
 _FIRST_FREE = "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])"
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS reports it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def compiled_threads() -> int:
@@ -43,10 +51,27 @@ def compiled_threads() -> int:
     machine) an equal share each, so the processes do not oversubscribe the cores.
     The passes give the same numbers on any count.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = available_cores()
     local = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
-    most = int(getattr(numba.config, "NUMBA_NUM_THREADS", cores or 1))  # the pool size
-    return max(1, min(most, (cores or 1) // local))
+    most = int(getattr(numba.config, "NUMBA_NUM_THREADS", cores))  # the pool size
+    return max(1, min(most, cores // local))
+
+
+@njit(_GROUP_BY, cache=True, nogil=True)
+def _group_by(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stable counting sort: ``order[start[k]:start[k + 1]]`` are the positions of
+    key ``k`` in ``keys`` (all in ``[0, n_keys)``), in increasing order."""
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    for e in range(keys.shape[0]):
+        start[keys[e] + 1] += 1
+    for key in range(n_keys):
+        start[key + 1] += start[key]
+    order = np.empty(keys.shape[0], dtype=np.int64)
+    fill = start[:-1].copy()
+    for e in range(keys.shape[0]):
+        order[fill[keys[e]]] = e
+        fill[keys[e]] += 1
+    return start, order
 
 
 # Reassociation and contraction only: no finite-math or signed-zero assumptions.
@@ -120,18 +145,8 @@ def hinge_pass(
             else:
                 hinge[b, j] = 0.0
         coef_pos[b] = -weight * active
-    # 2. per distinct term: its triples, grouped by a stable counting sort
-    t_start = np.zeros(n_terms + 1, dtype=np.int64)
-    for b in range(n_pos):
-        t_start[term_of[b] + 1] += 1
-    for t in range(n_terms):
-        t_start[t + 1] += t_start[t]
-    t_order = np.empty(n_pos, dtype=np.int64)
-    t_fill = t_start[:-1].copy()
-    for b in range(n_pos):
-        t = term_of[b]
-        t_order[t_fill[t]] = b
-        t_fill[t] += 1
+    # 2. per distinct term: its triples, in batch order
+    t_start, t_order = _group_by(term_of, n_terms)
     for t in prange(n_terms):
         for e in range(t_start[t], t_start[t + 1]):
             b = t_order[e]
@@ -146,32 +161,24 @@ def hinge_pass(
                     u = neg_of[b, j]
                     for i in range(k):
                         grad_lt[t, i] += weight * ld[u, i]
-    # 3. per distinct document: slot 0 of a triple is its positive, 1.. its negatives
+    # 3. per distinct document: the active slots it fills (slot 0 of a triple is its
+    # positive, 1.. its negatives), in batch order
     slots = n_neg + 1
-    d_start = np.zeros(n_docs + 1, dtype=np.int64)
+    doc_of = np.empty(n_pos * slots, dtype=np.int64)  # room for every slot
+    code_of = np.empty(n_pos * slots, dtype=np.int64)
+    e = 0
     for b in range(n_pos):
         if coef_pos[b] != 0.0:
-            d_start[pos_of[b] + 1] += 1
+            doc_of[e], code_of[e] = pos_of[b], b * slots
+            e += 1
             for j in range(n_neg):
                 if hinge[b, j] > 0.0:
-                    d_start[neg_of[b, j] + 1] += 1
-    for u in range(n_docs):
-        d_start[u + 1] += d_start[u]
-    d_order = np.empty(d_start[n_docs], dtype=np.int64)
-    d_fill = d_start[:-1].copy()
-    for b in range(n_pos):
-        if coef_pos[b] != 0.0:
-            p = pos_of[b]
-            d_order[d_fill[p]] = b * slots
-            d_fill[p] += 1
-            for j in range(n_neg):
-                if hinge[b, j] > 0.0:
-                    u = neg_of[b, j]
-                    d_order[d_fill[u]] = b * slots + j + 1
-                    d_fill[u] += 1
+                    doc_of[e], code_of[e] = neg_of[b, j], b * slots + j + 1
+                    e += 1
+    d_start, d_order = _group_by(doc_of[:e], n_docs)
     for u in prange(n_docs):
         for e in range(d_start[u], d_start[u + 1]):
-            code = d_order[e]
+            code = code_of[d_order[e]]
             b = code // slots
             c = coef_pos[b] if code % slots == 0 else weight
             t = term_of[b]
