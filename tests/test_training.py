@@ -11,12 +11,14 @@ import scipy.sparse as sp
 import torch
 
 from neurotopic import training
+from neurotopic.kernels import gather_rows
 from neurotopic.model import NTMNetwork
 from neurotopic.optim import RowAdam
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
 from neurotopic.supervised import LabelLayer
 from neurotopic.training import (
+    StepScratch,
     Supervision,
     TrainConfig,
     _autograd_step,
@@ -260,6 +262,44 @@ def test_numba_kernel_matches_the_torch_operations() -> None:
     torch.testing.assert_close(wa, wb)
     torch.testing.assert_close(ba, bb)
     assert 0 < float((a.hinge > 0).float().mean()) < 1  # both branches of the hinge ran
+
+
+def test_step_scratch_gives_the_same_step_as_the_torch_bookkeeping() -> None:
+    """The compiled distinct ids and W1 gather (``StepScratch``) change no number, and
+    leave the scratch ready for the next batch."""
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=4, seed=5)
+    order = sampler.epoch_order()
+    scratch = StepScratch(X.shape[0], X.shape[1])
+    for first in (0, 300):  # two batches through the same scratch
+        batch = sampler.batch(order[first : first + 300])
+        tensors = [torch.from_numpy(a) for a in (batch.terms, batch.pos_docs, batch.neg_docs)]
+        out = []
+        for use in (None, scratch):
+            network = pretrained_network(X, le)
+            result = hinge_gradients(network, *tensors, 0.02, kernel=True, scratch=use)
+            out.append((result.rows, result.row_grad, result.hinge, network.topic_weight.grad))
+        for x, y in zip(*out, strict=True):
+            assert x is not None and y is not None
+            assert torch.equal(x, y)
+        assert (scratch.doc_slot == -1).all() and (scratch.term_slot == -1).all()
+
+
+def test_distinct_sorted_is_torch_unique() -> None:
+    ids = torch.from_numpy(np.random.default_rng(0).integers(0, 50, size=400))
+    scratch = StepScratch(50, 1)
+    values, inverse = scratch.distinct_docs(ids)
+    expected_values, expected_inverse = torch.unique(ids, sorted=True, return_inverse=True)
+    assert torch.equal(values, expected_values) and torch.equal(inverse, expected_inverse)
+    assert torch.equal(values[inverse], ids)
+
+
+def test_gather_rows_is_index_select() -> None:
+    weight = torch.randn(40, 7)
+    rows = torch.tensor([39, 0, 5, 5, 17])
+    out = torch.empty(5, 7)
+    gather_rows(weight.numpy(), rows.numpy(), out.numpy())
+    assert torch.equal(out, weight.index_select(0, rows))
 
 
 def test_compiled_passes_give_the_same_numbers_on_any_thread_count() -> None:

@@ -9,6 +9,16 @@
   each (torch's version makes about a dozen passes over gathered copies).
 * :func:`first_free`: rejection sampling of negative documents in one pass over a block
   of uniform draws, against the incidence bitmap.
+* :func:`filter_contains`: the membership test of corpora too large for the bitmap
+  (hashed filter, then binary search), one pass instead of numpy's half-dozen.
+* :func:`distinct_sorted`: a batch's distinct documents (or terms) and each id's
+  position, in O(batch) with a reusable scratch array rather than O(documents).
+* :func:`softmax_backward`: the gradient through each distinct document's softmax in
+  one pass per row (torch: four passes over the (U, K) arrays).
+* :func:`sigmoid_backward`: the gradient through the distinct terms' sigmoid, and the
+  topic bias's gradient, in one pass (torch: four).
+* :func:`gather_rows`: a batch's rows of W1 (random rows of a large matrix, bound by
+  memory latency) copied on all cores.
 
 Each is compiled for fixed C-contiguous types when the module is first imported and
 cached next to this file (or in numba's user cache where that is not writable).  The
@@ -35,6 +45,15 @@ _HINGE_PASS = (
 _ROW_ADAM = f"void({_F2}, {_F2}, {_F2}, int64[::1], {_F2}, float64, float64, float64, float64)"
 _GROUP_BY = "Tuple((int64[::1], int64[::1]))(int64[::1], int64)"
 _FIRST_FREE = "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])"
+_DISTINCT = "int64(int64[::1], int32[::1], int64[::1], int64[::1])"
+_SOFTMAX_BACKWARD = f"void({_F2}, {_F2}, {_F2})"
+_SIGMOID_BACKWARD = f"void({_F2}, {_F2}, float32[::1])"
+_GATHER_ROWS = f"void({_F2}, int64[::1], {_F2})"
+_FILTER_CONTAINS = (
+    "void(uint8[::1], int64, int64[::1], int64[::1], int64[::1], int64, boolean[::1])"
+)
+#: Fibonacci hashing's multiplier (2**64 / golden ratio), shared with the sampler's filter.
+FILTER_MULTIPLIER = 0x9E3779B97F4A7C15
 
 
 def available_cores() -> int:
@@ -115,9 +134,9 @@ def hinge_pass(
     ls_pos : ndarray of shape (B,), float32
         Written: ``ls(g, d+)``.
     grad_lt : ndarray of shape (T, K), float32
-        Zeros in; the gradient of the mean hinge with respect to ``lt`` out.
+        Written: the gradient of the mean hinge with respect to ``lt``.
     grad_ld : ndarray of shape (U, K), float32
-        Zeros in; the gradient with respect to ``ld`` out.
+        Written: the gradient with respect to ``ld``.
     """
     n_pos, n_neg = neg_of.shape
     n_terms, k = lt.shape
@@ -148,6 +167,8 @@ def hinge_pass(
     # 2. per distinct term: its triples, in batch order
     t_start, t_order = _group_by(term_of, n_terms)
     for t in prange(n_terms):
+        for i in range(k):
+            grad_lt[t, i] = 0.0
         for e in range(t_start[t], t_start[t + 1]):
             b = t_order[e]
             c = coef_pos[b]
@@ -177,6 +198,8 @@ def hinge_pass(
                     e += 1
     d_start, d_order = _group_by(doc_of[:e], n_docs)
     for u in prange(n_docs):
+        for i in range(k):
+            grad_ld[u, i] = 0.0
         for e in range(d_start[u], d_start[u + 1]):
             code = code_of[d_order[e]]
             b = code // slots
@@ -265,3 +288,160 @@ def first_free(
                     out[b, j] = d
                     break
     return c
+
+
+@njit(_DISTINCT, cache=True, nogil=True)
+def distinct_sorted(
+    ids: np.ndarray, slot: np.ndarray, values: np.ndarray, inverse: np.ndarray
+) -> int:  # pragma: no cover - compiled; tests compare it with torch.unique
+    """Sorted distinct values of ``ids`` and each id's position among them.
+
+    What ``torch.unique(ids, sorted=True, return_inverse=True)`` returns, in time
+    proportional to ``len(ids)`` (plus sorting the distinct values) however large the
+    id range.
+
+    Parameters
+    ----------
+    ids : ndarray of shape (N,), int64
+        Values in ``[0, len(slot))``.
+    slot : ndarray of shape (n_ids,), int32
+        Scratch: all -1 on entry, and all -1 again on return (int32: half the cache
+        footprint of int64 for a million documents; it holds positions in the batch).
+    values : ndarray of shape (N,), int64
+        Written: the distinct values, sorted, in ``values[:n]``.
+    inverse : ndarray of shape (N,), int64
+        Written: ``values[inverse[i]] == ids[i]``.
+
+    Returns
+    -------
+    int
+        ``n``, the number of distinct values.
+    """
+    n = 0
+    for i in range(ids.shape[0]):
+        d = ids[i]
+        if slot[d] < 0:
+            slot[d] = 0
+            values[n] = d
+            n += 1
+    values[:n].sort()
+    for j in range(n):
+        slot[values[j]] = j
+    for i in range(ids.shape[0]):
+        inverse[i] = slot[ids[i]]
+    for j in range(n):
+        slot[values[j]] = -1
+    return n
+
+
+@njit(_FILTER_CONTAINS, cache=True, nogil=True, parallel=True)
+def filter_contains(
+    bits: np.ndarray,
+    shift: int,
+    keys: np.ndarray,
+    docs: np.ndarray,
+    terms: np.ndarray,
+    n_terms: int,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled; tests compare it with the numpy test
+    """Whether each ``docs[i]`` contains ``terms[i]``: filter bit, then binary search.
+
+    Parameters
+    ----------
+    bits : ndarray of uint8
+        The packed one-hash filter: bit ``(key * FILTER_MULTIPLIER mod 2**64) >> shift``
+        is set for every incidence key ``doc * n_terms + term``.
+    shift : int
+    keys : ndarray of shape (nnz,), int64
+        The incidence keys, sorted.
+    docs, terms : ndarray of shape (N,), int64
+    n_terms : int
+    out : ndarray of shape (N,), bool
+        Written.
+    """
+    mult = np.uint64(FILTER_MULTIPLIER)
+    ushift = np.uint64(shift)
+    n_keys = keys.shape[0]
+    for i in prange(docs.shape[0]):  # independent tests, each writes its own out[i]
+        key = docs[i] * n_terms + terms[i]
+        at = np.int64((np.uint64(key) * mult) >> ushift)
+        if (bits[at >> 3] >> (at & 7)) & 1 == 0:
+            out[i] = False
+            continue
+        lo, hi = 0, n_keys
+        while lo < hi:  # the leftmost position with keys[pos] >= key
+            mid = (lo + hi) >> 1
+            if keys[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo < n_keys and keys[lo] == key
+
+
+@njit(_GATHER_ROWS, cache=True, nogil=True, parallel=True)
+def gather_rows(
+    weight: np.ndarray, rows: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled; tests compare it with index_select
+    """``out[r] = weight[rows[r]]`` for every ``r``, rows split across the threads.
+
+    Parameters
+    ----------
+    weight : ndarray of shape (n_rows, n_cols), float32
+    rows : ndarray of shape (U,), int64
+    out : ndarray of shape (U, n_cols), float32
+        Written.
+    """
+    n_cols = weight.shape[1]
+    for r in prange(rows.shape[0]):
+        d = rows[r]
+        for i in range(n_cols):
+            out[r, i] = weight[d, i]
+
+
+@njit(_SOFTMAX_BACKWARD, cache=True, nogil=True, fastmath=_FASTMATH, parallel=True)
+def softmax_backward(
+    ld: np.ndarray, grad_ld: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled; tests compare it with torch's operations
+    """The gradient on the logits of ``ld = softmax(logits)``: ``ld * (g - <g, ld>)``.
+
+    Parameters
+    ----------
+    ld : ndarray of shape (U, K), float32
+    grad_ld : ndarray of shape (U, K), float32
+        Gradient on ``ld``.
+    out : ndarray of shape (U, K), float32
+        Written: the gradient on the logits.
+    """
+    k = ld.shape[1]
+    for r in prange(ld.shape[0]):
+        dot = np.float32(0.0)
+        for i in range(k):
+            dot += grad_ld[r, i] * ld[r, i]
+        for i in range(k):
+            out[r, i] = ld[r, i] * (grad_ld[r, i] - dot)
+
+
+@njit(_SIGMOID_BACKWARD, cache=True, nogil=True, fastmath=_FASTMATH)
+def sigmoid_backward(
+    lt: np.ndarray, grad: np.ndarray, bias_grad: np.ndarray
+) -> None:  # pragma: no cover - compiled; tests compare it with torch's operations
+    """``grad *= lt * (1 - lt)`` in place (through ``lt = sigmoid(z)``), and its column sums.
+
+    One thread, rows in order, so the sums are the same on any thread count.
+
+    Parameters
+    ----------
+    lt : ndarray of shape (T, K), float32
+    grad : ndarray of shape (T, K), float32
+        The gradient on ``lt`` in, on ``z`` out.
+    bias_grad : ndarray of shape (K,), float32
+        Written: ``grad``'s (out) sum over the rows.
+    """
+    k = lt.shape[1]
+    for i in range(k):
+        bias_grad[i] = 0.0
+    for t in range(lt.shape[0]):
+        for i in range(k):
+            g = grad[t, i] * lt[t, i] * (np.float32(1.0) - lt[t, i])
+            grad[t, i] = g
+            bias_grad[i] += g

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import NeurotopicError
-from .kernels import first_free
+from .kernels import FILTER_MULTIPLIER, filter_contains, first_free
 
 
 @dataclass(frozen=True)
@@ -78,25 +78,27 @@ class IncidenceIndex:
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         """Filter positions of ``keys`` by multiplicative (Fibonacci) hashing."""
-        mixed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps mod 2**64
+        mixed = keys.astype(np.uint64) * np.uint64(FILTER_MULTIPLIER)  # wraps mod 2**64
         return np.asarray(mixed >> np.uint64(self._filter_shift)).astype(np.int64)
 
     def contains(self, docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
         """Whether each ``docs[i]`` contains ``terms[i]`` (broadcasting shapes)."""
-        keys = docs * self.n_terms + terms
         if self.bitmap is not None:
+            keys = docs * self.n_terms + terms
             return np.asarray((self.bitmap[keys >> 3] >> (keys & 7)) & 1, dtype=bool)
-        keys = np.asarray(keys)
-        result = np.zeros(keys.shape, dtype=bool)
-        if self.filter is not None:
-            slots = self._slots(keys)
-            maybe = np.flatnonzero((self.filter[slots >> 3] >> (slots & 7)) & 1)
-        else:
-            maybe = np.arange(keys.size)
-        candidates = keys.reshape(-1)[maybe]
-        pos = np.minimum(np.searchsorted(self.keys, candidates), len(self.keys) - 1)
-        result.reshape(-1)[maybe] = self.keys[pos] == candidates
-        return result
+        assert self.filter is not None
+        shape = np.broadcast_shapes(np.shape(docs), np.shape(terms))
+        flat = np.empty(int(np.prod(shape)), dtype=bool)
+        filter_contains(  # the filter's bit, then a binary search in the sorted keys
+            self.filter,
+            self._filter_shift,
+            self.keys,
+            np.array(np.broadcast_to(docs, shape), dtype=np.int64).reshape(-1),
+            np.array(np.broadcast_to(terms, shape), dtype=np.int64).reshape(-1),
+            self.n_terms,
+            flat,
+        )
+        return flat.reshape(shape)
 
     def sample_negatives(
         self,
