@@ -266,14 +266,19 @@ def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]
         f"(B, {n_neg}, K) temporaries. So memory traffic no longer explains the measured "
         "rate. The compiled pass and W1's Adam step (`kernels.row_adam`) run on both cores "
         "with the same sums on any thread count (each parallel loop writes only its own "
-        "rows). `benchmarks/profile_step.py` on 100k documents puts the largest share of "
-        "the rest in W2's two matrix products over the batch's distinct terms "
-        "(`hinge_gradients`' own time), which run on one thread (`n_jobs=1`) because "
-        "torch's multi-threaded product changes its sums with the thread count; then the "
-        "compiled pass, numpy's sampling of the negatives with the incidence test, and "
-        "a dozen small torch operations (the softmax over the batch's rows and its "
-        "backward, index bookkeeping). The way to 2M triples/s on 2 cores is a "
-        "thread-count-independent product for W2's gradient and compiled sampling.",
+        "rows). `benchmarks/profile_step.py --corpus runs/synth.jsonl` (these 1M "
+        "documents) puts about a quarter of the loop in W2's two matrix products over the "
+        "batch's distinct terms (`torch.addmm` forward; the product for W2's gradient is "
+        "`hinge_gradients`' own time), which run on one thread: torch's multi-threaded "
+        "product changes its sums with the thread count, and fixed row blocks on a thread "
+        "pool were slower (the compiled passes' idle threads spin on the same 2 cores). "
+        "Then the compiled hinge pass (about 14%), W1's Adam step (11%), the row gathers "
+        "(6%), torch's softmax (6%), the incidence test of the negatives (5%) and the "
+        "distinct ids (5%), each already one pass over its memory. What is left on the "
+        "way to 2M triples/s on 2 cores: the softmax fused into the gather (numba has no "
+        "vectorised exp here), W1's Adam step fused into the softmax's backward (one read "
+        "and one write of each row instead of three), and W2's products sharing the cores "
+        "with the compiled passes.",
     ]
 
 
