@@ -91,3 +91,26 @@ def test_dense_adam_is_torch_adam_bit_for_bit() -> None:
     restored = DenseAdam(mine, lr=0.05)
     restored.load_state_dict({"state": ref_state})
     assert torch.equal(restored.state[0]["exp_avg"], opt_mine.state[0]["exp_avg"])
+
+
+@pytest.mark.parametrize("use_kernel", [True, False])
+def test_step_softmax_is_the_softmax_backward_then_a_step(use_kernel: bool) -> None:
+    """``step_softmax`` (compiled: the backward formed inside the update) takes the step
+    that the gradient through the softmax, then ``step``, takes."""
+    gen = torch.Generator().manual_seed(4)
+    start = torch.randn(50, 16, generator=gen)
+    rows = torch.tensor([3, 7, 8, 20, 49])
+    fused, plain = start.clone(), start.clone()
+    a = RowAdam(fused, lr=0.05, use_kernel=use_kernel)
+    b = RowAdam(plain, lr=0.05, use_kernel=use_kernel)
+    for _ in range(3):
+        ld_a = torch.softmax(fused.index_select(0, rows), dim=-1)
+        ld_b = torch.softmax(plain.index_select(0, rows), dim=-1)
+        grad = torch.randn(5, 16, generator=gen)
+        a.step_softmax(rows, ld_a, grad)
+        b.step(rows, ld_b * (grad - (grad * ld_b).sum(-1, keepdim=True)))
+    torch.testing.assert_close(fused, plain, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(fused, start)
+    untouched = torch.ones(50, dtype=torch.bool)
+    untouched[rows] = False
+    assert torch.equal(fused[untouched], start[untouched])

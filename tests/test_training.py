@@ -278,7 +278,7 @@ def test_step_scratch_gives_the_same_step_as_the_torch_bookkeeping() -> None:
         for use in (None, scratch):
             network = pretrained_network(X, le)
             result = hinge_gradients(network, *tensors, 0.02, kernel=True, scratch=use)
-            out.append((result.rows, result.row_grad, result.hinge, network.topic_weight.grad))
+            out.append((result.rows, result.gradient(), result.hinge, network.topic_weight.grad))
         for x, y in zip(*out, strict=True):
             assert x is not None and y is not None
             assert torch.equal(x, y)

@@ -7,6 +7,9 @@
   which is what bounds a step on the CPU (memory traffic, not arithmetic).
 * :func:`row_adam`: Adam's step on the rows of W1 in a batch, read and written once
   each (torch's version makes about a dozen passes over gathered copies).
+* :func:`row_adam_softmax`: the same step taking the gradient on ``ld = softmax(W1
+  rows)``, the backward through the softmax done per row on the way (no (U, K)
+  gradient array written and read back).
 * :func:`first_free`: rejection sampling of negative documents in one pass over a block
   of uniform draws, against the incidence bitmap.
 * :func:`filter_contains`: the membership test of corpora too large for the bitmap
@@ -43,6 +46,9 @@ _HINGE_PASS = (
     f"{_F2}, float32[::1], {_F2}, {_F2}, {_F2})"
 )
 _ROW_ADAM = f"void({_F2}, {_F2}, {_F2}, int64[::1], {_F2}, float64, float64, float64, float64)"
+_ROW_ADAM_SOFTMAX = (
+    f"void({_F2}, {_F2}, {_F2}, int64[::1], {_F2}, {_F2}, float64, float64, float64, float64)"
+)
 _GROUP_BY = "Tuple((int64[::1], int64[::1]))(int64[::1], int64)"
 _FIRST_FREE = "int64(uint8[::1], int64, int64[::1], int64[::1], int64, int64[:, ::1])"
 _DISTINCT = "int64(int64[::1], int32[::1], int64[::1], int64[::1])"
@@ -445,3 +451,52 @@ def sigmoid_backward(
             g = grad[t, i] * lt[t, i] * (np.float32(1.0) - lt[t, i])
             grad[t, i] = g
             bias_grad[i] += g
+
+
+@njit(_ROW_ADAM_SOFTMAX, cache=True, nogil=True, fastmath=_FASTMATH, parallel=True)
+def row_adam_softmax(
+    weight: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    rows: np.ndarray,
+    ld: np.ndarray,
+    grad_ld: np.ndarray,
+    step_size: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> None:  # pragma: no cover - compiled; tests compare it with softmax_backward + row_adam
+    """:func:`row_adam` with the gradient ``ld * (g - <g, ld>)`` formed row by row.
+
+    The numbers of :func:`softmax_backward` followed by :func:`row_adam` (same sums, in
+    the same order), in one pass over each row.
+
+    Parameters
+    ----------
+    weight, exp_avg, exp_avg_sq : ndarray of shape (n_rows, n_cols), float32
+        Updated in place at ``rows``.
+    rows : ndarray of shape (U,), int64
+        Distinct row ids.
+    ld : ndarray of shape (U, n_cols), float32
+        ``softmax(weight[rows])``.
+    grad_ld : ndarray of shape (U, n_cols), float32
+        Gradient on ``ld``.
+    step_size, beta1, beta2, eps : float
+        As :func:`row_adam`.
+    """
+    b1, b2 = np.float32(beta1), np.float32(beta2)
+    c1, c2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
+    lr, eps32 = np.float32(step_size), np.float32(eps)
+    n_cols = ld.shape[1]
+    for r in prange(rows.shape[0]):
+        d = rows[r]
+        dot = np.float32(0.0)
+        for i in range(n_cols):
+            dot += grad_ld[r, i] * ld[r, i]
+        for i in range(n_cols):
+            g = ld[r, i] * (grad_ld[r, i] - dot)
+            m = b1 * exp_avg[d, i] + c1 * g
+            v = b2 * exp_avg_sq[d, i] + c2 * g * g
+            exp_avg[d, i] = m
+            exp_avg_sq[d, i] = v
+            weight[d, i] -= lr * m / (np.sqrt(v) + eps32)

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from .kernels import row_adam
+from .kernels import row_adam, row_adam_softmax
 
 
 class RowAdam:
@@ -101,6 +101,42 @@ class RowAdam:
         self.exp_avg_sq.index_copy_(0, rows, v)
         update = m.mul_(step_size).div_(v.sqrt_().add_(self.eps))
         self.weight.index_copy_(0, rows, self.weight.index_select(0, rows).sub_(update))
+
+    @torch.no_grad()
+    def step_softmax(self, rows: torch.Tensor, ld: torch.Tensor, grad_ld: torch.Tensor) -> None:
+        """:meth:`step` for rows whose loss sees them through ``ld = softmax(weight[rows])``.
+
+        Parameters
+        ----------
+        rows : LongTensor of shape (U,)
+            Distinct row ids.
+        ld : Tensor of shape (U, n_cols)
+            ``softmax(weight[rows])``.
+        grad_ld : Tensor of shape (U, n_cols)
+            Gradient of the loss with respect to ``ld``.
+
+        The gradient on the rows is ``ld * (grad_ld - <grad_ld, ld>)``; on the CPU
+        (:func:`neurotopic.kernels.row_adam_softmax`) it is formed row by row inside the
+        update, with the numbers of computing it first and calling :meth:`step`.
+        """
+        if not (self._compiled(rows, ld) and self._compiled(rows, grad_ld)):
+            self.step(rows, ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True)))
+            return
+        self.steps += 1
+        beta1, beta2 = self.betas
+        step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
+        row_adam_softmax(
+            self.weight.detach().numpy(),
+            self.exp_avg.numpy(),
+            self.exp_avg_sq.numpy(),
+            rows.numpy(),
+            ld.detach().contiguous().numpy(),
+            grad_ld.detach().contiguous().numpy(),
+            step_size,
+            beta1,
+            beta2,
+            self.eps,
+        )
 
     def _compiled(self, rows: torch.Tensor, grad: torch.Tensor) -> bool:
         """Whether :func:`neurotopic.kernels.row_adam` can take this step (CPU float32)."""

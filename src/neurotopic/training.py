@@ -105,11 +105,32 @@ class StepResult:
     """
 
     rows: torch.Tensor  # (U,) distinct document ids of the batch
-    row_grad: torch.Tensor  # (U, K) gradient of the loss on W1[rows]
+    row_grad: torch.Tensor | None  # (U, K) gradient of the loss on W1[rows]; None: softmax
     hinge: torch.Tensor  # (B, n_neg)
     ls_pos: torch.Tensor  # (B,)
     ls_neg: torch.Tensor  # (B, n_neg)
     label_loss: float | None = None
+    #: (ld, gradient on ld), each (U, K), when the backward through the softmax is left to
+    #: the optimiser (:meth:`neurotopic.optim.RowAdam.step_softmax`): ``row_grad`` is None.
+    softmax: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def gradient(self) -> torch.Tensor:
+        """The gradient on ``W1[rows]``, formed from :attr:`softmax` when left there."""
+        if self.row_grad is not None:
+            return self.row_grad
+        assert self.softmax is not None  # left there by the compiled CPU step
+        ld, grad_ld = self.softmax
+        row_grad = torch.empty_like(ld)
+        softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
+        return row_grad
+
+    def apply(self, optimiser: RowAdam) -> None:
+        """``optimiser``'s step on ``W1[rows]`` with this gradient."""
+        if self.softmax is not None:
+            optimiser.step_softmax(self.rows, *self.softmax)
+        else:
+            assert self.row_grad is not None
+            optimiser.step(self.rows, self.row_grad)
 
 
 @dataclass
@@ -317,7 +338,8 @@ def hinge_gradients(
         triple, about 2x faster) rather than torch operations.  Default: on the CPU.
     scratch : StepScratch, optional
         With ``kernel``, find the batch's distinct ids and gather their W1 rows with
-        the compiled passes (same numbers, less time on large corpora).
+        the compiled passes (same numbers, less time on large corpora), and leave the
+        backward through the softmax to the optimiser (``StepResult.softmax``).
 
     Returns
     -------
@@ -360,6 +382,8 @@ def hinge_gradients(
     if label_loss_grad is not None:
         grad_ld += label_loss_grad(rows, ld)
     # through the softmax: J^T g = ld * (g - <g, ld>)
+    if kernel and scratch is not None:  # left to RowAdam.step_softmax, in its pass
+        return StepResult(rows, None, hinge, ls_pos, ls_neg, softmax=(ld, grad_ld))
     if kernel:
         row_grad = torch.empty_like(ld)
         softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
@@ -653,7 +677,7 @@ def train(
                     totals["steps"] += 1
                     stopping = comm.average_gradients(dense_params, stop.requested)
                     dense_opt.step()
-                    row_opt.step(result.rows, result.row_grad)
+                    result.apply(row_opt)
                     with torch.no_grad():
                         hinge = result.hinge
                         totals["hinge"] += float(hinge.sum())
