@@ -272,13 +272,14 @@ def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]
         "`hinge_gradients`' own time), which run on one thread: torch's multi-threaded "
         "product changes its sums with the thread count, and fixed row blocks on a thread "
         "pool were slower (the compiled passes' idle threads spin on the same 2 cores). "
-        "Then the compiled hinge pass (about 14%), W1's Adam step (11%), the row gathers "
-        "(6%), torch's softmax (6%), the incidence test of the negatives (5%) and the "
-        "distinct ids (5%), each already one pass over its memory. What is left on the "
-        "way to 2M triples/s on 2 cores: the softmax fused into the gather (numba has no "
-        "vectorised exp here), W1's Adam step fused into the softmax's backward (one read "
-        "and one write of each row instead of three), and W2's products sharing the cores "
-        "with the compiled passes.",
+        "Then W1's Adam step, which also forms the gradient through the softmax "
+        "(`kernels.row_adam_softmax`, about 12%), the compiled hinge pass (10-14%), the "
+        "row gathers (6%), torch's softmax (5%), the incidence test of the negatives (5%) "
+        "and the distinct ids (5%), each already one pass over its memory. What is left: "
+        "the softmax fused into the gather (numba has no vectorised exp here) and W2's "
+        "products sharing the cores with the compiled passes. The same code's training "
+        "stage varied from 30 s to 41 s between runs on this machine, so one run's rate "
+        "is good to about 15%.",
     ]
 
 
