@@ -62,7 +62,7 @@ from neurotopic.supervised import (
     output_scores,
     refit_label_layer,
 )
-from neurotopic.vocabulary import analyse_corpus
+from neurotopic.vocabulary import CorpusTerms, analyse_corpus
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine, replace_section
@@ -75,18 +75,25 @@ def tfidf() -> TfidfVectorizer:
     return TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.5, stop_words="english")
 
 
+def tuned(estimator: Any, grid: dict[str, list[float]], n_train: int, stratify: bool) -> Any:
+    """``estimator`` with its regularisation tuned on the training part, as the baselines."""
+    if n_train < 20_000:
+        cv: Any = 3
+    elif stratify:
+        cv = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED)
+    else:
+        cv = ShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED)
+    return GridSearchCV(estimator, grid, cv=cv, n_jobs=1)
+
+
 def tfidf_logreg(train: list[str], y_train: list[Any], test: list[str], y_test: list[Any]) -> float:
     """TF-IDF + logistic regression, C tuned on the training part: 3-fold CV over
     C in {1, 10, 100}; above 20,000 documents (WordNet glosses) one stratified 80/20
     validation split over C in {3, 30}, as 3-fold CV there takes most of an hour."""
     vec = tfidf()
-    if len(train) < 20_000:
-        grid, cv = [1, 10, 100], 3
-    else:
-        grid, cv = [3, 30], StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED)
-    search = GridSearchCV(LogisticRegression(max_iter=1000), {"C": grid}, cv=cv, n_jobs=1).fit(
-        vec.fit_transform(train), y_train
-    )
+    grid = [1, 10, 100] if len(train) < 20_000 else [3, 30]
+    search = tuned(LogisticRegression(max_iter=1000), {"C": grid}, len(train), True)
+    search.fit(vec.fit_transform(train), y_train)
     return float(search.score(vec.transform(test), y_test))
 
 
@@ -99,6 +106,13 @@ def topic_logreg(
     return float(lr.score(np.log(test_features + 1e-6), y_test))
 
 
+def text_stage(train: list[str]) -> CorpusTerms:
+    """The NTM's default text stage (terms and vocabulary), learnt on the training part."""
+    return analyse_corpus(
+        train, stop_words="english", max_ngram=3, min_df=5, max_df=0.5, max_terms=30_000
+    )
+
+
 def tomotopy_features(
     train: list[str], test: list[str], k: int
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -107,9 +121,7 @@ def tomotopy_features(
 
     start = time.perf_counter()
     # The NTM's text stage, learnt on the training part only; test docs use its terms.
-    corpus = analyse_corpus(
-        train, stop_words="english", max_ngram=3, min_df=5, max_df=0.5, max_terms=30_000
-    )
+    corpus = text_stage(train)
     known = corpus.vocabulary.index
     train_terms = [[t for t in terms if t in known] for terms in corpus.doc_terms]
     test_terms = [[t for t in corpus.analyzer.terms(text) if t in known] for text in test]
@@ -261,9 +273,7 @@ def term_features(
     for each vector size in :data:`CEILING_SIZES`, the term vectors ``le`` (V, E) the
     model would use (PPMI-SVD on the training part, unit rows).
     """
-    corpus = analyse_corpus(
-        train, stop_words="english", max_ngram=3, min_df=5, max_df=0.5, max_terms=30_000
-    )
+    corpus = text_stage(train)
     index = corpus.vocabulary.index
 
     def bag(docs: list[list[str]]) -> sp.csr_matrix:
@@ -283,17 +293,6 @@ def term_features(
         le, _ = term_vectors(corpus.vocabulary.terms, kv, normalize=True)
         vectors[size] = le
     return x_train, x_test, vectors
-
-
-def tuned(estimator: Any, grid: dict[str, list[float]], n_train: int, stratify: bool) -> Any:
-    """``estimator`` with its regularisation tuned on the training part, as the baselines."""
-    if n_train < 20_000:
-        cv: Any = 3
-    elif stratify:
-        cv = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED)
-    else:
-        cv = ShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED)
-    return GridSearchCV(estimator, grid, cv=cv, n_jobs=1)
 
 
 def ceiling(task: str, label: str, rows: list[str]) -> None:

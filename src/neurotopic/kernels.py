@@ -215,6 +215,38 @@ def hinge_pass(
                 grad_ld[u, i] += c * lt[t, i]
 
 
+@njit(inline="always", nogil=True)
+def _adam_element(
+    weight: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    d: int,
+    i: int,
+    g: np.float32,
+    b1: np.float32,
+    b2: np.float32,
+    c1: np.float32,
+    c2: np.float32,
+    lr: np.float32,
+    eps: np.float32,
+) -> None:  # pragma: no cover - compiled into its callers
+    """Adam's update of ``weight[d, i]`` and its moments with gradient ``g``."""
+    m = b1 * exp_avg[d, i] + c1 * g
+    v = b2 * exp_avg_sq[d, i] + c2 * g * g
+    exp_avg[d, i] = m
+    exp_avg_sq[d, i] = v
+    weight[d, i] -= lr * m / (np.sqrt(v) + eps)
+
+
+@njit(inline="always", nogil=True)
+def _row_dot(a: np.ndarray, b: np.ndarray, r: int) -> np.float32:  # pragma: no cover - inlined
+    """``<a[r], b[r]>`` in float32."""
+    dot = np.float32(0.0)
+    for i in range(a.shape[1]):
+        dot += a[r, i] * b[r, i]
+    return dot
+
+
 @njit(_ROW_ADAM, cache=True, nogil=True, fastmath=_FASTMATH, parallel=True)
 def row_adam(
     weight: np.ndarray,
@@ -248,12 +280,7 @@ def row_adam(
     for r in prange(rows.shape[0]):  # distinct rows: each is written by one iteration
         d = rows[r]
         for i in range(n_cols):
-            g = grad[r, i]
-            m = b1 * exp_avg[d, i] + c1 * g
-            v = b2 * exp_avg_sq[d, i] + c2 * g * g
-            exp_avg[d, i] = m
-            exp_avg_sq[d, i] = v
-            weight[d, i] -= lr * m / (np.sqrt(v) + eps32)
+            _adam_element(weight, exp_avg, exp_avg_sq, d, i, grad[r, i], b1, b2, c1, c2, lr, eps32)
 
 
 @njit(_FIRST_FREE, cache=True, nogil=True)
@@ -420,9 +447,7 @@ def softmax_backward(
     """
     k = ld.shape[1]
     for r in prange(ld.shape[0]):
-        dot = np.float32(0.0)
-        for i in range(k):
-            dot += grad_ld[r, i] * ld[r, i]
+        dot = _row_dot(grad_ld, ld, r)
         for i in range(k):
             out[r, i] = ld[r, i] * (grad_ld[r, i] - dot)
 
@@ -490,13 +515,7 @@ def row_adam_softmax(
     n_cols = ld.shape[1]
     for r in prange(rows.shape[0]):
         d = rows[r]
-        dot = np.float32(0.0)
-        for i in range(n_cols):
-            dot += grad_ld[r, i] * ld[r, i]
+        dot = _row_dot(grad_ld, ld, r)
         for i in range(n_cols):
             g = ld[r, i] * (grad_ld[r, i] - dot)
-            m = b1 * exp_avg[d, i] + c1 * g
-            v = b2 * exp_avg_sq[d, i] + c2 * g * g
-            exp_avg[d, i] = m
-            exp_avg_sq[d, i] = v
-            weight[d, i] -= lr * m / (np.sqrt(v) + eps32)
+            _adam_element(weight, exp_avg, exp_avg_sq, d, i, g, b1, b2, c1, c2, lr, eps32)

@@ -76,9 +76,8 @@ class RowAdam:
         grad : Tensor of shape (U, n_cols)
             Gradient of the loss with respect to ``weight[rows]``.
         """
-        self.steps += 1
+        step_size = self._advance()
         beta1, beta2 = self.betas
-        step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
         if self._compiled(rows, grad):
             # one read and one write of each row's weight and moments
             row_adam(
@@ -122,9 +121,8 @@ class RowAdam:
         if not (self._compiled(rows, ld) and self._compiled(rows, grad_ld)):
             self.step(rows, ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True)))
             return
-        self.steps += 1
+        step_size = self._advance()
         beta1, beta2 = self.betas
-        step_size = self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
         row_adam_softmax(
             self.weight.detach().numpy(),
             self.exp_avg.numpy(),
@@ -137,6 +135,12 @@ class RowAdam:
             beta2,
             self.eps,
         )
+
+    def _advance(self) -> float:
+        """Count one more step; its bias-corrected step size."""
+        self.steps += 1
+        beta1, beta2 = self.betas
+        return self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
 
     def _compiled(self, rows: torch.Tensor, grad: torch.Tensor) -> bool:
         """Whether :func:`neurotopic.kernels.row_adam` can take this step (CPU float32)."""

@@ -119,10 +119,7 @@ class StepResult:
         if self.row_grad is not None:
             return self.row_grad
         assert self.softmax is not None  # left there by the compiled CPU step
-        ld, grad_ld = self.softmax
-        row_grad = torch.empty_like(ld)
-        softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
-        return row_grad
+        return softmax_gradient(*self.softmax, kernel=True)
 
     def apply(self, optimiser: RowAdam) -> None:
         """``optimiser``'s step on ``W1[rows]`` with this gradient."""
@@ -179,6 +176,18 @@ def distinct(ids: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     position = torch.empty(size, dtype=torch.long, device=ids.device)
     position[values] = torch.arange(len(values), device=ids.device)
     return values, position[ids]
+
+
+def softmax_gradient(ld: torch.Tensor, grad_ld: torch.Tensor, *, kernel: bool) -> torch.Tensor:
+    """The gradient on the logits of ``ld = softmax(logits)``: ``ld * (g - <g, ld>)``.
+
+    With ``kernel``, :func:`neurotopic.kernels.softmax_backward` (CPU float32).
+    """
+    if not kernel:
+        return ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True))
+    row_grad = torch.empty_like(ld)
+    softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
+    return row_grad
 
 
 class StepScratch:
@@ -348,9 +357,11 @@ def hinge_gradients(
     n_pos, n_neg = neg.shape
     if kernel is None:
         kernel = network.topic_weight.device.type == "cpu"
+    if not kernel:
+        scratch = None  # its passes are the compiled CPU ones
     docs = torch.cat([pos, neg.reshape(-1)])
     weight = network.doc_logits.weight
-    if kernel and scratch is not None:
+    if scratch is not None:
         rows, inverse = scratch.distinct_docs(docs)
         unique_terms, term_inverse = scratch.distinct_terms(terms)
         gathered = torch.empty(len(rows), weight.shape[1])
@@ -382,13 +393,9 @@ def hinge_gradients(
     if label_loss_grad is not None:
         grad_ld += label_loss_grad(rows, ld)
     # through the softmax: J^T g = ld * (g - <g, ld>)
-    if kernel and scratch is not None:  # left to RowAdam.step_softmax, in its pass
+    if scratch is not None:  # left to RowAdam.step_softmax, in its pass
         return StepResult(rows, None, hinge, ls_pos, ls_neg, softmax=(ld, grad_ld))
-    if kernel:
-        row_grad = torch.empty_like(ld)
-        softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
-    else:
-        row_grad = ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True))
+    row_grad = softmax_gradient(ld, grad_ld, kernel=kernel)
     return StepResult(rows, row_grad, hinge, ls_pos, ls_neg)
 
 
