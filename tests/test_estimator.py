@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from neurotopic import NeuralTopicModel, NeurotopicError
+from neurotopic.datasets import load_wordnet_glosses
 from neurotopic.evaluation import evaluate_topics, reference_tokens
 from neurotopic.readout import background_topic_term, log_likelihood
 
@@ -195,11 +197,28 @@ def test_relevance_weight_follows_document_length(fitted: NeuralTopicModel) -> N
     assert keep.nnz / keep.shape[0] < 30  # about a tenth of the terms: short documents
     short_model = copy.copy(fitted)
     short_model.X_train_ = keep
-    assert short_model.relevance_weight() == 1.0  # by probability on short documents
+    assert short_model._base_relevance() == 1.0  # by probability on short documents
     data = _refit_readout(fitted, topic_readout="data")
     assert data.topic_readout_ == "data" and data.background_scale_ is None
-    assert data.relevance_weight() == 0.5
+    assert data.relevance_weight() == data.relevance_lambda_ == 0.5
     assert _refit_readout(fitted, relevance_lambda=0.8).relevance_weight() == 0.8
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/wordnet/data.noun").is_file(), reason="apt-get install wordnet-base"
+)
+def test_default_relevance_stays_where_frequent_terms_are_shared() -> None:
+    # WordNet glosses: short, and their frequent words ("used", "especially") appear in
+    # glosses of every kind, so a weight above 1 would fill the topics with them
+    glosses = load_wordnet_glosses().texts
+    texts = glosses[:: len(glosses) // 20000][:20000]
+    model = NeuralTopicModel(30, random_state=0).fit(texts)
+    assert model._base_relevance() == 1.0
+    assert model.relevance_lambda_ == model.relevance_weight() == 1.0
+    reference = reference_tokens(texts)
+    kept = evaluate_topics(model.topics(25), reference)
+    raised = evaluate_topics(_refit_readout(model, relevance_lambda=1.5).topics(25), reference)
+    assert raised["diversity"] < kept["diversity"] - 0.05
 
 
 def test_background_readout_reads_more_coherent_topics(
@@ -232,7 +251,7 @@ def test_set_readout_rereads_the_same_weights(fitted: NeuralTopicModel) -> None:
     with pytest.raises(NeurotopicError, match="set_readout takes topic_readout"):
         model.set_readout(epochs=3)
     with pytest.raises(NeurotopicError, match="relevance_lambda must be in"):
-        model.set_readout(relevance_lambda=2.0)
+        model.set_readout(relevance_lambda=2.5)
     assert model.relevance_lambda is None  # a refused setting is not kept
 
 

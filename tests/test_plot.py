@@ -127,6 +127,7 @@ def test_explorer_declares_the_selection_and_the_slider(fitted: NeuralTopicModel
     slider = params[plot.LAMBDA_PARAM]
     assert slider["value"] == fitted.relevance_weight()
     assert slider["bind"]["input"] == "range"
+    assert slider["bind"]["min"] == 0 and slider["bind"]["max"] == 2  # lambda above 1 too
     vl_convert.vegalite_to_vega(spec, vl_version=VL_VERSION)  # compiles
 
 
@@ -154,7 +155,7 @@ def test_topic_terms_rejects_a_bad_topic_or_lambda(fitted: NeuralTopicModel) -> 
     with pytest.raises(NeurotopicError, match="topic must be in"):
         plot.topic_terms(fitted, fitted.n_topics)
     with pytest.raises(NeurotopicError, match="relevance_lambda"):
-        plot.topic_terms(fitted, 0, relevance_lambda=1.5)
+        plot.topic_terms(fitted, 0, relevance_lambda=2.5)
 
 
 def test_training_curves_show_the_history(fitted: NeuralTopicModel) -> None:

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from neurotopic import readout
-from neurotopic.readout import data_topic_term, relevance, top_term_ids
+from neurotopic.readout import choose_relevance, data_topic_term, relevance, top_term_ids
 
 
 @pytest.fixture
@@ -162,3 +162,35 @@ def test_log_likelihood_matches_a_loop(
         if dense[d, g]
     )
     assert readout.log_likelihood(X, beta, ld) == pytest.approx(total / dense.sum())
+
+
+def _diversity_at(beta: np.ndarray, p: np.ndarray, lam: float, top_n: int) -> float:
+    ids = top_term_ids(relevance(beta, p, lam), top_n)
+    return np.unique(ids).size / ids.size
+
+
+def test_choose_relevance_stops_at_the_first_step_that_costs_diversity() -> None:
+    rng = np.random.default_rng(3)
+    beta = rng.dirichlet(np.full(300, 0.05), size=12)
+    beta[:, :5] += 0.05  # five terms frequent in every topic
+    beta /= beta.sum(axis=1, keepdims=True)
+    p = beta.mean(axis=0)
+    lam = choose_relevance(beta, p, 0.3, tolerance=0.02, step=0.1, top_n=10)
+    base = _diversity_at(beta, p, 0.3, 10)
+    assert 0.3 <= lam < 2.0  # the shared terms stop it before the end
+    assert _diversity_at(beta, p, lam, 10) >= base - 0.02
+    assert _diversity_at(beta, p, round(lam + 0.1, 10), 10) < base - 0.02
+    # a looser tolerance lets it go further, none keeps the base weight
+    assert choose_relevance(beta, p, 0.3, tolerance=0.2, top_n=10) > lam
+    assert choose_relevance(beta, p, 0.3, tolerance=-1.0, top_n=10) == 0.3
+
+
+def test_choose_relevance_raises_the_weight_when_frequent_terms_are_exclusive() -> None:
+    # disjoint topics: frequency never makes two topics share a term
+    rng = np.random.default_rng(4)
+    beta = np.zeros((6, 240))
+    for k in range(6):
+        beta[k, 40 * k : 40 * (k + 1)] = rng.dirichlet(np.full(40, 0.3))
+    p = beta.mean(axis=0)
+    assert choose_relevance(beta, p, 1.0, top_n=20) == readout.MAX_RELEVANCE
+    assert choose_relevance(beta, p, 1.0, top_n=20, max_lambda=1.5) == 1.5

@@ -15,7 +15,7 @@ from scipy.special import xlogy
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import NeurotopicError
-from .readout import data_topic_term, relevance
+from .readout import MAX_RELEVANCE, data_topic_term, relevance
 
 if TYPE_CHECKING:
     from .estimator import NeuralTopicModel
@@ -120,8 +120,8 @@ def term_rows(
     """Each topic's candidate terms for the relevance slider, one row per (topic, term).
 
     A term is a candidate for topic k when it is among k's ``top_n + 5`` most relevant
-    terms at some lambda of the grid ``0, lambda_step, ..., 1``, so re-ranking the
-    candidates in the browser gives the same top ``top_n`` as
+    terms at some lambda of the grid ``0, lambda_step, ..., 2`` (the slider's range), so
+    re-ranking the candidates in the browser gives the same top ``top_n`` as
     :func:`neurotopic.readout.relevance` over the whole vocabulary (LDAvis does the same).
 
     Returns
@@ -142,7 +142,7 @@ def term_rows(
     keep = min(top_n + 5, n_terms)
     candidates = np.zeros(beta.shape, dtype=bool)
     rows_k = np.arange(len(beta))[:, None]
-    for lam in np.linspace(0.0, 1.0, round(1.0 / lambda_step) + 1):
+    for lam in np.linspace(0.0, MAX_RELEVANCE, round(MAX_RELEVANCE / lambda_step) + 1):
         scores = relevance(beta, term_prob, float(lam))
         top = np.argpartition(-scores, keep - 1, axis=1)[:, :keep] if keep < n_terms else None
         if top is None:

@@ -33,7 +33,9 @@ from .kernels import compiled_threads
 from .model import NTMNetwork
 from .pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
 from .readout import (
+    MAX_RELEVANCE,
     background_topic_term,
+    choose_relevance,
     data_topic_term,
     fit_background_scale,
     relevance,
@@ -66,10 +68,13 @@ _TOPIC_INITS = ("kmeans", "autoencoder")
 #: Below this many distinct terms per training document, "background" ranks terms by
 #: probability (relevance weight 1) by default; from it, by relevance 0.3.
 SHORT_DOCUMENT_TERMS = 30.0
-#: Default relevance weight of each readout that ranks by relevance (long documents).
+#: Base relevance weight of each readout that ranks by relevance (long documents).
 DEFAULT_RELEVANCE = {"background": 0.3, "data": 0.5}
-#: Default relevance weight of "background" on short documents.
+#: Base relevance weight of "background" on short documents.
 SHORT_DOCUMENT_RELEVANCE = 1.0
+#: Diversity of the top 25 terms the default relevance weight may give up against the
+#: base weight (:func:`neurotopic.readout.choose_relevance`).
+RELEVANCE_DIVERSITY_TOLERANCE = 0.02
 _WEIGHTS = (
     "term_vectors",
     "topic_weight",
@@ -244,10 +249,18 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         before topics started at k-means clusters).  The readout used is in
         :attr:`topic_readout_`.
     relevance_lambda : float or None, default=None
-        Relevance weight of the "background" and "data" readouts (1: by probability
-        only).  None: for "background" 0.3, or 1 when the training documents average
-        fewer than 30 distinct terms (WordNet glosses, the synthetic seed corpus);
-        0.5 for "data" (chosen by ``benchmarks/readout.py``).
+        Relevance weight of the "background" and "data" readouts, in [0, 2]: 1 ranks
+        by probability only, 0 by lift ``beta / p`` only (Sievert & Shirley 2014), and
+        above 1 (extension) by probability weighted further by frequency.  None: 0.3
+        for "background" and 0.5 for "data" (chosen by ``benchmarks/readout.py``); for
+        "background" on documents of fewer than 30 distinct terms on average, 1 raised
+        in steps of 0.1 while the diversity of the top 25 terms stays within 0.02 of
+        its diversity at 1 (:func:`neurotopic.readout.choose_relevance`).  The weight
+        chosen is in :attr:`relevance_lambda_`.  On WordNet glosses and health tweets
+        the first step already costs more diversity than that and 1 stays; on the
+        synthetic seed corpus, whose frequent terms each belong to one topic, it
+        rises, and planted-topic recovery with it (``docs/benchmarks.md``, "Readout
+        variants").
     transform_steps : int, default=10
         Adam steps that fold a new document in (:meth:`transform`, :meth:`predict`);
         10 gave the vectors closest to the fitted ones and the best classification in
@@ -301,6 +314,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Fine-tuning epochs run (fewer than ``epochs`` when early stopping ended them).
     topic_readout_ : str
         The readout used: "background", "data" or "embedding" ("auto" resolved).
+    relevance_lambda_ : float or None
+        The relevance weight ``relevance_lambda=None`` stands for on these weights (None
+        for the "embedding" readout); :meth:`relevance_weight` gives the one in use.
     background_scale_ : float or None
         The scale ``a`` of the "background" readout, fitted by likelihood (None for
         the other readouts).
@@ -423,8 +439,14 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 f"topic_init must be one of {', '.join(_TOPIC_INITS)}, got {self.topic_init!r}"
             )
         lam = self.relevance_lambda
-        if lam is not None and not (isinstance(lam, int | float) and 0.0 <= lam <= 1.0):
-            raise NeurotopicError(f"relevance_lambda must be in [0, 1] or None, got {lam!r}")
+        if lam is not None and not (
+            isinstance(lam, int | float)
+            and not isinstance(lam, bool)
+            and 0.0 <= lam <= MAX_RELEVANCE
+        ):
+            raise NeurotopicError(
+                f"relevance_lambda must be in [0, {MAX_RELEVANCE:g}] or None, got {lam!r}"
+            )
         names = ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size", "n_jobs")
         for name in (*names, "n_iter_no_change"):
             value = getattr(self, name)
@@ -793,6 +815,18 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             self.components_ = data_topic_term(self.X_train_, self.term_topic_, self.doc_topic_)
         else:
             self.components_ = self.term_topic_.T.copy()
+        self.relevance_lambda_ = None
+        if self.topic_readout_ != "embedding":
+            base = self._base_relevance()
+            self.relevance_lambda_ = base
+            if self.topic_readout_ == "background" and self._short_documents():
+                self.relevance_lambda_ = choose_relevance(
+                    self.components_,
+                    self.term_prob_,
+                    base,
+                    tolerance=RELEVANCE_DIVERSITY_TOLERANCE,
+                    max_lambda=MAX_RELEVANCE,
+                )
 
     def set_readout(self, **params: Any) -> NeuralTopicModel:
         """Read the fitted weights out again with other readout settings (no retraining).
@@ -838,21 +872,32 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         X = self.X_train_
         return X.nnz / max(X.shape[0], 1) < SHORT_DOCUMENT_TERMS
 
+    def _base_relevance(self) -> float:
+        """The readout's base relevance weight.
+
+        :data:`DEFAULT_RELEVANCE` of the readout; for "background" on documents of
+        fewer than 30 distinct terms, :data:`SHORT_DOCUMENT_RELEVANCE` (which
+        :attr:`relevance_lambda_` is raised from).
+        """
+        if self.topic_readout_ == "background" and self._short_documents():
+            return SHORT_DOCUMENT_RELEVANCE
+        return DEFAULT_RELEVANCE[self.topic_readout_]
+
     def relevance_weight(self) -> float | None:
         """The relevance weight topics are ranked with (None for the "embedding" readout).
 
-        ``relevance_lambda`` when set, else the default of the fitted readout
-        (:data:`DEFAULT_RELEVANCE`; for "background" on documents of fewer than 30
-        distinct terms, :data:`SHORT_DOCUMENT_RELEVANCE`).
+        ``relevance_lambda`` when set, else :attr:`relevance_lambda_`: 0.3 for
+        "background", 0.5 for "data"; for "background" on documents of fewer than 30
+        distinct terms, 1 raised in steps of 0.1 up to 2 while the diversity of the top
+        25 terms stays within 0.02 of its diversity at 1
+        (:func:`neurotopic.readout.choose_relevance`).
         """
         check_is_fitted(self, "components_")
         if self.topic_readout_ == "embedding":
             return None
         if self.relevance_lambda is not None:
             return float(self.relevance_lambda)
-        if self.topic_readout_ == "background" and self._short_documents():
-            return SHORT_DOCUMENT_RELEVANCE
-        return DEFAULT_RELEVANCE[self.topic_readout_]
+        return self.relevance_lambda_
 
     # --------------------------------------------------------------- outputs
     def transform(self, texts: Iterable[str]) -> np.ndarray:

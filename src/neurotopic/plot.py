@@ -32,6 +32,7 @@ from ._topic_data import (
     topic_similarity,
 )
 from .errors import NeurotopicError
+from .readout import MAX_RELEVANCE
 
 if TYPE_CHECKING:
     from .estimator import NeuralTopicModel
@@ -155,12 +156,12 @@ def _terms_layers(
     lam = relevance_lambda if relevance_lambda is not None else model.relevance_weight()
     if lam is None:  # the "embedding" readout ranks by lt: start the slider at 1
         lam = 1.0
-    if not 0.0 <= lam <= 1.0:
-        raise NeurotopicError(f"relevance_lambda must be in [0, 1], got {lam!r}")
+    if not 0.0 <= lam <= MAX_RELEVANCE:
+        raise NeurotopicError(f"relevance_lambda must be in [0, {MAX_RELEVANCE:g}], got {lam!r}")
     slider = alt.param(
         name=LAMBDA_PARAM,
         value=float(lam),
-        bind=alt.binding_range(min=0, max=1, step=0.01, name="relevance λ "),
+        bind=alt.binding_range(min=0, max=MAX_RELEVANCE, step=0.01, name="relevance λ "),
     )
     base = (
         alt.Chart(alt.InlineData(values=term_rows(model, top_n)))

@@ -17,6 +17,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+#: Largest relevance weight (above 1: probability weighted further by frequency).
+MAX_RELEVANCE = 2.0
+
 
 def data_topic_term(
     X: sp.csr_matrix, term_topic: np.ndarray, doc_topic: np.ndarray, block_size: int = 2**24
@@ -248,3 +251,92 @@ def fit_background_scale(
             d = lo + ratio * (hi - lo)
             fd = score(d)
     return float(np.exp((lo + hi) / 2.0))
+
+
+def _id_diversity(scores: np.ndarray, top_n: int) -> float:
+    """Share of distinct term ids among each row's ``top_n`` highest scores."""
+    top_n = min(top_n, scores.shape[1])
+    part = np.argpartition(-scores, top_n - 1, axis=1)[:, :top_n]
+    return float(np.unique(part).size / part.size)
+
+
+def choose_relevance(
+    topic_term: np.ndarray,
+    term_prob: np.ndarray,
+    base: float,
+    *,
+    tolerance: float = 0.02,
+    step: float = 0.1,
+    max_lambda: float = MAX_RELEVANCE,
+    top_n: int = 25,
+    eps: float = 1e-12,
+) -> float:
+    """The relevance weight: ``base``, raised while the topics keep their distinct terms.
+
+    A weight above ``base`` ranks a topic's terms more by their probability, which is
+    what recovers a topic's most frequent terms when those belong to it alone; where
+    frequent terms are shared (function-like words of short glosses), the same move
+    fills every topic with them.  Topic diversity of the top ``top_n`` terms tells the
+    two apart without labels, so the weight is raised from ``base`` in steps of
+    ``step`` (up to ``max_lambda``) as long as diversity stays within ``tolerance`` of
+    diversity at ``base``, and stops at the first step that loses more.  Above 1 the
+    relevance ``lam log beta + (1 - lam) log(beta / p)`` equals ``log beta + (lam - 1)
+    log p``: probability weighted further by the term's frequency.
+
+    Parameters
+    ----------
+    topic_term : ndarray of shape (n_topics, n_terms)
+        ``beta``.
+    term_prob : ndarray of shape (n_terms,)
+        ``p_g``.
+    base : float
+        Weight to start from (the readout's default).
+    tolerance : float
+        Diversity that may be lost against ``base``.
+    step, max_lambda : float
+        Grid of the weights tried: ``base + step, base + 2 step, ...`` up to ``max_lambda``.
+    top_n : int
+        Leading terms of each topic that diversity counts.
+
+    Returns
+    -------
+    float
+        The chosen weight, ``base <= lam <= max(base, max_lambda)``.  Cost: one ranking
+        of ``beta`` per weight tried.
+
+    Examples
+    --------
+    Three topics, each holding one frequent and one rare term of its own, and a
+    frequent term all share: frequency may weigh more until the shared term enters
+    the top two.
+
+    >>> beta = np.array([[0.30, 0.20, 0, 0, 0, 0, 0.50],
+    ...                  [0, 0, 0.30, 0.20, 0, 0, 0.50],
+    ...                  [0, 0, 0, 0, 0.30, 0.20, 0.50]])
+    >>> p = beta.mean(axis=0)
+    >>> choose_relevance(beta, p, 0.3, top_n=2)
+    0.5
+
+    Without the shared term nothing stops it before ``max_lambda``:
+
+    >>> own = beta[:, :6] / beta[:, :6].sum(axis=1, keepdims=True)
+    >>> choose_relevance(own, own.mean(axis=0), 0.3, top_n=2)
+    2.0
+    """
+    log_beta = np.log(np.maximum(np.asarray(topic_term, dtype=np.float64), eps))
+    log_p = np.log(np.maximum(np.asarray(term_prob, dtype=np.float64), eps))[None, :]
+    absent = np.asarray(topic_term) <= eps
+
+    def diversity_at(lam: float) -> float:
+        score = log_beta - (1.0 - lam) * log_p  # relevance, up to a constant per topic
+        score[absent] = -np.inf
+        return _id_diversity(score, top_n)
+
+    floor = diversity_at(base) - tolerance
+    chosen = base
+    for k in range(1, int(np.floor((max_lambda - base) / step + 1e-9)) + 1):
+        lam = round(base + k * step, 10)
+        if diversity_at(lam) < floor:
+            break
+        chosen = lam
+    return float(chosen)
