@@ -132,6 +132,7 @@ def test_works_in_a_pipeline(bbc_small: tuple) -> None:
         ({"n_topics": 3}, [], "is empty"),
         ({"n_topics": 3}, ["fine text", 3], "document 1 of texts is a int"),
         ({"n_topics": 3, "topic_readout": "lt"}, None, "topic_readout must be one of"),
+        ({"n_topics": 3, "normalize_vectors": "False"}, None, "normalize_vectors must be True"),
     ],
 )
 def test_bad_input_raises_one_line_error(

@@ -466,6 +466,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             raise NeurotopicError(f"negative_pool must be None or an integer >= 0, got {pool!r}")
         if not 0.0 <= self.holdout < 0.5:
             raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
+        for name in ("normalize_vectors", "early_stopping", "verbose"):
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):  # a string such as "False" is truthy
+                raise NeurotopicError(f"{name} must be True or False, got {value!r}")
 
     def _negative_pool(self, n_docs: int) -> int:
         """The pool size for ``n_docs`` training documents (``negative_pool=None``: auto)."""
