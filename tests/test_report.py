@@ -85,6 +85,7 @@ def test_the_report_holds_every_chart_and_topic(page: str, fitted: NeuralTopicMo
         assert ", ".join(terms) in page  # the "All topics" table
     assert "heldout_ranking_accuracy" in page and "npmi" in page  # metrics from evaluate
     assert "relevance_lambda" in page and "topic_readout" in page  # settings
+    assert "relevance weight in use" in page  # the weight relevance_lambda=None chose
 
 
 def test_the_report_shows_each_topics_most_representative_documents(

@@ -178,6 +178,8 @@ def _settings_html(model: NeuralTopicModel) -> str:
         "training documents": model.doc_topic_.shape[0],
         "terms": len(model.terms_),
         "fit seconds": f"{getattr(model, 'fit_seconds_', {}).get('total', math.nan):.1f}",
+        "topic readout in use": model.topic_readout_,
+        "relevance weight in use": model.relevance_weight(),  # None for "embedding"
     }
     rows = [[_td(k), _td(_format_value(v))] for k, v in facts.items() if v is not None]
     rows += [[_td(k), _td(_format_value(v))] for k, v in sorted(model.get_params().items())]
