@@ -819,18 +819,18 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             self.components_ = data_topic_term(self.X_train_, self.term_topic_, self.doc_topic_)
         else:
             self.components_ = self.term_topic_.T.copy()
-        self.relevance_lambda_ = None
-        if self.topic_readout_ != "embedding":
-            base = self._base_relevance()
-            self.relevance_lambda_ = base
-            if self.topic_readout_ == "background" and self._short_documents():
-                self.relevance_lambda_ = choose_relevance(
-                    self.components_,
-                    self.term_prob_,
-                    base,
-                    tolerance=RELEVANCE_DIVERSITY_TOLERANCE,
-                    max_lambda=MAX_RELEVANCE,
-                )
+        if self.topic_readout_ == "embedding":
+            self.relevance_lambda_ = None
+        elif self.topic_readout_ == "background" and self._short_documents():
+            self.relevance_lambda_ = choose_relevance(
+                self.components_,
+                self.term_prob_,
+                SHORT_DOCUMENT_RELEVANCE,
+                tolerance=RELEVANCE_DIVERSITY_TOLERANCE,
+                max_lambda=MAX_RELEVANCE,
+            )
+        else:
+            self.relevance_lambda_ = self._base_relevance()
 
     def set_readout(self, **params: Any) -> NeuralTopicModel:
         """Read the fitted weights out again with other readout settings (no retraining).

@@ -269,7 +269,6 @@ def choose_relevance(
     step: float = 0.1,
     max_lambda: float = MAX_RELEVANCE,
     top_n: int = 25,
-    eps: float = 1e-12,
 ) -> float:
     """The relevance weight: ``base``, raised while the topics keep their distinct terms.
 
@@ -323,14 +322,9 @@ def choose_relevance(
     >>> choose_relevance(own, own.mean(axis=0), 0.3, top_n=2)
     2.0
     """
-    log_beta = np.log(np.maximum(np.asarray(topic_term, dtype=np.float64), eps))
-    log_p = np.log(np.maximum(np.asarray(term_prob, dtype=np.float64), eps))[None, :]
-    absent = np.asarray(topic_term) <= eps
 
     def diversity_at(lam: float) -> float:
-        score = log_beta - (1.0 - lam) * log_p  # relevance, up to a constant per topic
-        score[absent] = -np.inf
-        return _id_diversity(score, top_n)
+        return _id_diversity(relevance(topic_term, term_prob, lam), top_n)
 
     floor = diversity_at(base) - tolerance
     chosen = base
