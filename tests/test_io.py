@@ -99,6 +99,7 @@ def test_public_api_is_exactly_all() -> None:
         "inference",
         "io",
         "kernels",
+        "memory",
         "metrics",
         "model",
         "optim",

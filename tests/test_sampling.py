@@ -249,6 +249,28 @@ def test_filtered_keys_give_the_same_negatives_as_the_bitmap(bbc_X: sp.csr_matri
     assert abs(a.mean() - b.mean()) < 0.02 * bbc_X.shape[0]
 
 
+def test_row_search_gives_the_filter_answers_and_the_same_pooled_negatives(
+    bbc_X: sp.csr_matrix,
+) -> None:
+    """The pool's membership test searches each document's own terms: same answers as
+    the filter and the bitmap, so the same negatives from the same draws."""
+    exact = IncidenceIndex(bbc_X)
+    filtered = IncidenceIndex(bbc_X, max_bitmap_bytes=1024)
+    rng = np.random.default_rng(0)
+    docs = rng.integers(0, bbc_X.shape[0], size=(2000, 5))
+    terms = rng.integers(0, bbc_X.shape[1], size=(2000, 5))
+    docs[:300, 0], terms[:300, 0] = exact.docs[::7][:300], exact.terms[::7][:300]
+    found = filtered.contains_in_rows(docs, terms)
+    assert found[:300, 0].all() and found.sum() > 300  # true incidences, and chance ones
+    np.testing.assert_array_equal(found, exact.contains(docs, terms))
+    np.testing.assert_array_equal(found, filtered.contains(docs, terms))
+    draw = exact.terms[:5000]
+    a = filtered.sample_negatives(draw, 5, np.random.default_rng(2), pool=64)
+    b = exact.sample_negatives(draw, 5, np.random.default_rng(2), pool=64)
+    np.testing.assert_array_equal(a, b)
+    assert not exact.contains(a, np.broadcast_to(draw[:, None], a.shape)).any()
+
+
 def test_a_run_out_of_candidates_draws_a_larger_block() -> None:
     # Term 2 is in 4 of the 6 documents: 6,000 slots need about 18,000 uniform draws,
     # more than the first block of 2 * 6,000 + 1,024, so a larger one is drawn.

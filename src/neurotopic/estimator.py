@@ -289,7 +289,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Threads of word2vec training and of torch on the CPU; more can be faster but
         is not reproducible (parallel sums change order between runs).  The compiled
         training passes and the word vectors' SVD use every core whatever ``n_jobs``:
-        their sums are the same on any thread count.
+        their sums are the same on any thread count.  So do a training step's dense
+        operations (W2's two products, the softmax and sigmoid): row-wise, and MKL's
+        products at those shapes agree bit for bit on one and two threads
+        (``tests/test_training.py`` checks it on the machine it runs on).
     checkpoint_dir : str, path or None, default=None
         Directory for checkpoints of the fit (see :mod:`neurotopic.checkpoint`): the
         text stage, then the weights, optimiser moments and sampler state after every

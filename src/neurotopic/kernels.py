@@ -14,6 +14,9 @@
   of uniform draws, against the incidence bitmap.
 * :func:`filter_contains`: the membership test of corpora too large for the bitmap
   (hashed filter, then binary search), one pass instead of numpy's half-dozen.
+* :func:`rows_contain`: the same test by binary search in each document's own sorted
+  terms, the cheapest when a few documents take many tests (a batch's negative pool:
+  their rows stay in cache).
 * :func:`distinct_sorted`: a batch's distinct documents (or terms) and each id's
   position, in O(batch) with a reusable scratch array rather than O(documents).
 * :func:`softmax_backward`: the gradient through each distinct document's softmax in
@@ -55,6 +58,7 @@ _DISTINCT = "int64(int64[::1], int32[::1], int64[::1], int64[::1])"
 _SOFTMAX_BACKWARD = f"void({_F2}, {_F2}, {_F2})"
 _SIGMOID_BACKWARD = f"void({_F2}, {_F2}, float32[::1])"
 _GATHER_ROWS = f"void({_F2}, int64[::1], {_F2})"
+_ROWS_CONTAIN = "void(int64[::1], int64[::1], int64[::1], int64[::1], boolean[::1])"
 _FILTER_CONTAINS = (
     "void(uint8[::1], int64, int64[::1], int64[::1], int64[::1], int64, boolean[::1])"
 )
@@ -409,6 +413,38 @@ def filter_contains(
             else:
                 hi = mid
         out[i] = lo < n_keys and keys[lo] == key
+
+
+@njit(_ROWS_CONTAIN, cache=True, nogil=True, parallel=True)
+def rows_contain(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    docs: np.ndarray,
+    terms: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled; tests compare it with the filter's test
+    """Whether each ``docs[i]`` contains ``terms[i]``: binary search in the document's row.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (n_docs + 1,), int64
+    indices : ndarray of shape (nnz,), int64
+        A CSR matrix's structure, each row's terms sorted.
+    docs, terms : ndarray of shape (N,), int64
+    out : ndarray of shape (N,), bool
+        Written.
+    """
+    for i in prange(docs.shape[0]):  # independent tests, each writes its own out[i]
+        d, t = docs[i], terms[i]
+        lo, hi = indptr[d], indptr[d + 1]
+        end = hi
+        while lo < hi:  # the leftmost position with indices[pos] >= t
+            mid = (lo + hi) >> 1
+            if indices[mid] < t:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo < end and indices[lo] == t
 
 
 @njit(_GATHER_ROWS, cache=True, nogil=True, parallel=True)

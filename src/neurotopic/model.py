@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .memory import host_zeros
+
 
 class NTMNetwork(nn.Module):
     """The layers of Cao et al.'s Neural Topic Model.
@@ -35,7 +37,11 @@ class NTMNetwork(nn.Module):
         self.register_buffer("term_vectors", term_vectors)  # le, (V, E)
         self.topic_weight = nn.Parameter(torch.zeros(dim, n_topics))  # W2, (E, K)
         self.topic_bias = nn.Parameter(torch.zeros(n_topics))  # (K,)
-        self.doc_logits = nn.Embedding(n_docs, n_topics, sparse=True)  # W1, (D, K)
+        # W1, (D, K): on huge pages (random rows every step), N(0, 1) as nn.Embedding draws
+        self.doc_logits = nn.Embedding(
+            n_docs, n_topics, sparse=True, _weight=host_zeros((n_docs, n_topics))
+        )
+        nn.init.normal_(self.doc_logits.weight)
 
     @property
     def n_topics(self) -> int:

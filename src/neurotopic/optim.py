@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from .kernels import row_adam, row_adam_softmax
+from .memory import host_zeros_like
 
 
 class RowAdam:
@@ -60,8 +61,8 @@ class RowAdam:
         self.lr = lr
         self.betas = betas
         self.eps = eps
-        self.exp_avg = torch.zeros_like(weight)  # (n_rows, n_cols)
-        self.exp_avg_sq = torch.zeros_like(weight)  # (n_rows, n_cols)
+        self.exp_avg = host_zeros_like(weight)  # (n_rows, n_cols), on huge pages
+        self.exp_avg_sq = host_zeros_like(weight)  # (n_rows, n_cols)
         self.steps = 0
         self.use_kernel = use_kernel
 

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import NeurotopicError
-from .kernels import FILTER_MULTIPLIER, filter_contains, first_free
+from .kernels import FILTER_MULTIPLIER, filter_contains, first_free, rows_contain
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ class IncidenceIndex:
         X.eliminate_zeros()
         self.n_docs, self.n_terms = X.shape
         self.docs = np.repeat(np.arange(self.n_docs, dtype=np.int64), np.diff(X.indptr))  # (nnz,)
-        self.terms = X.indices.astype(np.int64)  # (nnz,)
+        self.terms = X.indices.astype(np.int64)  # (nnz,), sorted within each document
+        self.indptr = X.indptr.astype(np.int64)  # (n_docs + 1,)
         self.keys = self.docs * self.n_terms + self.terms  # sorted: CSR is row-major
         self.doc_freq = np.bincount(self.terms, minlength=self.n_terms)  # (V,)
         n_bits = self.n_docs * self.n_terms
@@ -96,6 +97,27 @@ class IncidenceIndex:
             np.array(np.broadcast_to(docs, shape), dtype=np.int64).reshape(-1),
             np.array(np.broadcast_to(terms, shape), dtype=np.int64).reshape(-1),
             self.n_terms,
+            flat,
+        )
+        return flat.reshape(shape)
+
+    def contains_in_rows(self, docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        """:meth:`contains` by binary search in each document's sorted terms.
+
+        The same answers.  Slower than the bitmap, and than the filter for documents
+        drawn from all of them (two cache misses a test instead of one), but the
+        fastest test when a few documents take many tests, as a negative pool's do:
+        their rows stay in cache.
+        """
+        if self.bitmap is not None:
+            return self.contains(docs, terms)
+        shape = np.broadcast_shapes(np.shape(docs), np.shape(terms))
+        flat = np.empty(int(np.prod(shape)), dtype=bool)
+        rows_contain(
+            self.indptr,
+            self.terms,
+            np.array(np.broadcast_to(docs, shape), dtype=np.int64).reshape(-1),
+            np.array(np.broadcast_to(terms, shape), dtype=np.int64).reshape(-1),
             flat,
         )
         return flat.reshape(shape)
@@ -144,8 +166,12 @@ class IncidenceIndex:
             def pooled(size: int | tuple[int, int]) -> np.ndarray:
                 return candidates[rng.integers(0, pool, size=size)]
 
+            def contained_in_pool(neg: np.ndarray, bad: np.ndarray) -> np.ndarray:
+                return self.contains_in_rows(neg[bad], t[bad])
+
             neg = pooled(shape)
-            bad = redraw(neg, self.contains(neg, t), pooled, contained, max_rounds)
+            bad = self.contains_in_rows(neg, t)
+            bad = redraw(neg, bad, pooled, contained_in_pool, max_rounds)
         elif self.bitmap is not None:
             return self._first_free(terms, n_negatives, rng, max_rounds + 1)
         else:

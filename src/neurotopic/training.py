@@ -8,7 +8,8 @@ stopped, and run data-parallel (see :mod:`neurotopic.distributed`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from tqdm.auto import tqdm
 from .distributed import Collective
 from .errors import NeurotopicError
 from .kernels import (
+    compiled_threads,
     distinct_sorted,
     gather_rows,
     hinge_pass,
@@ -207,6 +209,22 @@ class StepScratch:
     def __init__(self, n_docs: int, n_terms: int) -> None:
         self.doc_slot = np.full(n_docs, -1, dtype=np.int32)
         self.term_slot = np.full(n_terms, -1, dtype=np.int32)
+        # The step's dense operations get the compiled passes' cores: W2's two products
+        # were a quarter of a step on one thread (benchmarks/profile_step.py).
+        self.dense_threads = compiled_threads()
+
+    @contextmanager
+    def dense(self) -> Iterator[None]:
+        """torch's CPU operations on :attr:`dense_threads` threads, then as before."""
+        previous = torch.get_num_threads()
+        if previous == self.dense_threads:
+            yield
+            return
+        torch.set_num_threads(self.dense_threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
 
     @staticmethod
     def _distinct(ids: torch.Tensor, slot: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -347,8 +365,9 @@ def hinge_gradients(
         triple, about 2x faster) rather than torch operations.  Default: on the CPU.
     scratch : StepScratch, optional
         With ``kernel``, find the batch's distinct ids and gather their W1 rows with
-        the compiled passes (same numbers, less time on large corpora), and leave the
-        backward through the softmax to the optimiser (``StepResult.softmax``).
+        the compiled passes (same numbers, less time on large corpora), run the dense
+        operations (softmax, W2's products, sigmoid) on ``scratch.dense_threads``, and
+        leave the backward through the softmax to the optimiser (``StepResult.softmax``).
 
     Returns
     -------
@@ -374,9 +393,10 @@ def hinge_gradients(
         # index_select, not ld[index]: the same gather, about 4x faster on the CPU
         gathered = weight.index_select(0, rows)
         le = network.term_vectors.index_select(0, unique_terms)  # (T, E)
-    ld = torch.softmax(gathered, dim=-1)  # (U, K)
-    z = torch.addmm(network.topic_bias, le, network.topic_weight)  # (T, K)
-    lt_terms = z.sigmoid_()
+    with scratch.dense() if scratch is not None else nullcontext():
+        ld = torch.softmax(gathered, dim=-1)  # (U, K)
+        z = torch.addmm(network.topic_bias, le, network.topic_weight)  # (T, K)
+        lt_terms = z.sigmoid_()
     hinge_pass_ = _kernel_hinge_pass if kernel else _torch_hinge_pass
     hinge, ls_pos, ls_neg, grad_terms, grad_ld = hinge_pass_(
         lt_terms, ld, term_inverse, inverse[:n_pos], inverse[n_pos:].view(n_pos, n_neg), margin
@@ -388,7 +408,8 @@ def hinge_gradients(
     else:
         grad_z = grad_terms.mul_(lt_terms * (1 - lt_terms))
         bias_grad = grad_z.sum(0)
-    network.topic_weight.grad = le.T @ grad_z  # (E, K)
+    with scratch.dense() if scratch is not None else nullcontext():
+        network.topic_weight.grad = le.T @ grad_z  # (E, K)
     network.topic_bias.grad = bias_grad  # (K,)
     if label_loss_grad is not None:
         grad_ld += label_loss_grad(rows, ld)
