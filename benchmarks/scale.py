@@ -221,72 +221,89 @@ def growth_exponents(rows: list[dict[str, Any]], key: str) -> list[str]:
     return out
 
 
-def throughput_notes(big: dict[str, Any], limits: dict[str, float]) -> list[str]:
-    """Why the training loop runs at the rate it does: a model of its memory traffic."""
+def throughput_notes(
+    big: dict[str, Any], before: dict[str, float], after: dict[str, float]
+) -> list[str]:
+    """Why the training loop runs at the rate it does: a model of its memory traffic.
+
+    ``before`` and ``after``: :func:`memory_limits` measured before the first fit and
+    after the last run (the host's memory speed changes between and within runs).
+    """
     from neurotopic import NeuralTopicModel
 
-    gather, scatter = limits["gather_rows_per_s"], limits["scatter_add_rows_per_s"]
     defaults = NeuralTopicModel()
     batch, n_neg = defaults.batch_size, defaults.n_negatives
     pool = defaults._negative_pool(big["docs"])  # the default for this corpus size
-    # Distinct W1 rows per triple (B positives, B * n_neg triples): without a pool about
-    # B + B * n_neg rows; with one, at most B + pool.
-    plain_rows = (1 + n_neg) / n_neg
-    rows_per_triple = (1 + pool / batch) / n_neg if pool else plain_rows
-    # Random W1-sized rows touched per distinct row by the current step: the forward
-    # gather, the backward scatter into the leaf rows, and RowAdam's gather and write-back
-    # of w, m and v (indexing copies); everything else streams (B, n_neg, K) tensors.
-    reads, writes = 4, 4
+    # Distinct W1 rows per triple (B positives, B * n_neg triples): at most B + pool with
+    # a pool, about B + B * n_neg without.
+    rows_per_triple = (1 + pool / batch) / n_neg if pool else (1 + n_neg) / n_neg
+    # Random W1-sized rows per distinct row: the gather reads W1's row; W1's Adam step
+    # reads and writes it and both moments.
+    reads, writes = 4, 3
+    row_bytes = before["row_bytes"]
+    per_triple = rows_per_triple * (reads + writes) * row_bytes  # bytes of random traffic
 
-    def rate(rows: float) -> float:
-        return 1 / (rows * (reads / gather + writes / scatter))
+    def stream_cap(limits: dict[str, float]) -> float:
+        return limits["copy_gbs"] * 1e9 / per_triple
 
-    row_kb = limits["row_bytes"] / 1024
-    streamed_kb = 3 * row_kb  # (B, n_neg, K) float32 temporaries: ld_neg, products, grads
+    def row_cap(limits: dict[str, float]) -> float:
+        gather, scatter = limits["gather_rows_per_s"], limits["scatter_add_rows_per_s"]
+        return 1 / (rows_per_triple * (reads / gather + writes / scatter))
+
+    def span(values: list[float], scale: float = 1e6, digits: int = 1) -> str:
+        low, high = min(values) / scale, max(values) / scale
+        return (
+            f"{low:.{digits}f}"
+            if f"{low:.{digits}f}" == f"{high:.{digits}f}"
+            else (f"{low:.{digits}f}-{high:.{digits}f}")
+        )
+
+    both = [before, after]
     return [
-        f"Memory of this machine (one thread): streaming copy {limits['copy_gbs']:.1f} GB/s "
-        f"(read + write); random {limits['row_bytes']}-byte rows of a 1M x 128 float32 "
-        f"matrix: gather {gather / 1e6:.2f}M rows/s, scatter-add {scatter / 1e6:.2f}M rows/s.",
+        "Memory of this machine (one thread), measured before the first fit / after the "
+        f"last run: streaming copy {before['copy_gbs']:.1f} / {after['copy_gbs']:.1f} GB/s "
+        f"(read + write); random {row_bytes}-byte rows of a 1M x 128 float32 matrix on "
+        "4 KiB pages: "
+        f"gather {before['gather_rows_per_s'] / 1e6:.2f} / "
+        f"{after['gather_rows_per_s'] / 1e6:.2f}M rows/s, scatter-add "
+        f"{before['scatter_add_rows_per_s'] / 1e6:.2f} / "
+        f"{after['scatter_add_rows_per_s'] / 1e6:.2f}M rows/s.",
         "",
-        "Why the loop runs at "
-        f"{big['triples_per_second']:,.0f} triples/s: a triple's negative document is a "
-        f"random row of W1 ({row_kb:.1f} KB at K = 128) that is almost never in cache, and "
-        f"each distinct row of a step is touched about {reads + writes} times at random "
-        "(forward gather, backward scatter, RowAdam's gather and write-back of the weights "
-        f"and both moments). Drawing every negative from all documents gives "
-        f"{plain_rows:.1f} distinct rows per triple, about "
-        f"{plain_rows * (reads + writes) * row_kb:.0f} KB of random traffic, which alone "
-        f"caps the loop near {rate(plain_rows) / 1e6:.2f}M triples/s on one thread. The "
-        f"default negative pool at this size ({pool} documents per batch of {batch}) cuts "
-        f"that to {rows_per_triple:.2f} rows per triple (cap "
-        f"{rate(rows_per_triple) / 1e6:.2f}M/s). The triples themselves are scored and "
-        "differentiated in one compiled pass (`neurotopic.kernels.hinge_pass`), which "
-        f"reads about {2 * row_kb:.1f} KB per triple (its term's and its document's K "
-        f"values) where torch's operations streamed about {streamed_kb:.1f} KB of "
-        f"(B, {n_neg}, K) temporaries. So memory traffic no longer explains the measured "
-        "rate. The compiled pass and W1's Adam step (`kernels.row_adam`) run on both cores "
-        "with the same sums on any thread count (each parallel loop writes only its own "
-        "rows). `benchmarks/profile_step.py --corpus runs/synth.jsonl` (these 1M "
-        "documents) puts about a quarter of the loop in W2's two matrix products over the "
-        "batch's distinct terms (`torch.addmm` forward; the product for W2's gradient is "
-        "`hinge_gradients`' own time), which run on one thread: torch's multi-threaded "
-        "product changes its sums with the thread count, and fixed row blocks on a thread "
-        "pool were slower (the compiled passes' idle threads spin on the same 2 cores). "
-        "Then W1's Adam step, which also forms the gradient through the softmax "
-        "(`kernels.row_adam_softmax`, about 12%), the compiled hinge pass (10-14%), the "
-        "row gathers (6%), torch's softmax (5%), the incidence test of the negatives (5%) "
-        "and the distinct ids (5%), each already one pass over its memory. What is left: "
-        "the softmax fused into the gather (numba has no vectorised exp here) and W2's "
-        "products sharing the cores with the compiled passes. The same code's training "
-        "stage varied from 30 s to 41 s between runs on this machine, so one run's rate "
-        "is good to about 15%.",
+        f"Why the loop runs at {big['triples_per_second']:,.0f} triples/s. A step takes "
+        f"{batch:,} positive pairs with {n_neg} negatives each ({batch * n_neg:,} triples); "
+        f"the negatives come from a pool of {pool:,} documents, so a step touches at most "
+        f"{batch + pool:,} distinct rows of W1, {rows_per_triple:.2f} per triple. Each is a "
+        f"random {row_bytes}-byte row, touched {reads + writes} times: the forward gather "
+        "reads it, and W1's Adam step (`kernels.row_adam_softmax`, which also forms the "
+        "gradient through the softmax) reads and writes it and its two moments. That is "
+        f"{per_triple / 1024:.2f} KB of random traffic per triple. At the streaming rate "
+        f"above it caps the loop at {span([stream_cap(x) for x in both])}M triples/s; at "
+        f"the one-thread random-row rates, at {span([row_cap(x) for x in both], digits=2)}M "
+        "triples/s (the compiled passes run on both cores). The rest of a step reads the "
+        "batch's own arrays (the distinct documents' and terms' K values, a few MB, mostly "
+        "in cache): the scores and their gradients in one compiled pass per triple "
+        "(`kernels.hinge_pass`) and W2's two products over the batch's distinct terms. "
+        "So the loop runs near the random-row limit and below the streaming one. "
+        "`benchmarks/profile_step.py --corpus runs/synth.jsonl` (these 1M documents) "
+        "splits it as: the hinge pass about 17%, W2's products up to a fifth (`torch.addmm` "
+        "forward, 8%; the gradient's product is most of `hinge_gradients`' own 12%), W1's "
+        "Adam step 11%, the row gathers 7%, the distinct ids 6%, the negatives' membership test 5% "
+        "(`kernels.rows_contain`), torch's softmax 4%, the rest Python between the passes "
+        "and the epoch's shuffle. Three things lifted it from the previous release's "
+        "1.7-2.4M: W1 and its moments on 2 MiB pages (`neurotopic.memory`: a random row "
+        "no longer costs a page-table walk), W2's products and the softmax on both cores "
+        "(the same numbers on one and two threads, `tests/test_training.py`), and the "
+        "pool's membership test done by binary search in each pooled document's own terms, "
+        "which stay in cache, instead of a hashed filter over the whole corpus. The "
+        "training stage of the same code varied by 15-30% between runs on this shared "
+        "machine, with its memory speed.",
     ]
 
 
 def report(
     rows: list[dict[str, Any]],
     lda: dict[str, Any],
-    limits: dict[str, float],
+    limits: tuple[dict[str, float], dict[str, float]],
     corpus: Path,
 ) -> str:
     big = rows[-1]
@@ -354,7 +371,7 @@ def report(
             f"| {row['docs']:,} | {row['seconds']:.0f} s | {te} | {row['rss_gb']:.2f} GB | "
             f"{re_} | {row['recovery']:.3f} | {row['triples_per_second']:,.0f} |"
         )
-    lines += ["", *throughput_notes(big, limits)]
+    lines += ["", *throughput_notes(big, *limits)]
     return "\n".join(lines) + "\n"
 
 
@@ -378,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_corpus(args.corpus, SyntheticSpec())
     truth = load_truth(args.corpus)
     sizes = [int(s) for s in args.sizes.split(",")]
+    before = memory_limits()
+    print(f"memory before the fits: {before}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory(dir=args.corpus.parent) as tmp:
         workdir = Path(tmp)
@@ -402,9 +421,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 run = timed(command)
                 lda[name] = {**json.loads(run["stdout"]), "rss_gb": run["rss_gb"]}
                 print(f"{name}: {lda[name]}", flush=True)
-    limits = memory_limits()
-    print(f"memory: {limits}", flush=True)
-    text = report(rows, lda, limits, args.corpus)
+    after = memory_limits()
+    print(f"memory after the runs: {after}", flush=True)
+    text = report(rows, lda, (before, after), args.corpus)
     print(text)
     if args.out:
         replace_section(args.out, "scale", text)
