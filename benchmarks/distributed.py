@@ -11,8 +11,9 @@ per process, per second of a process's own CPU time in the training loop (what a
 dedicated core gives: time spent waiting for other processes or for a busy machine is
 not in it), and milliseconds per step.  Then it times the all-reduce each step makes
 (E*K + K + 1 float32 numbers, gloo) with P processes: the fastest of ``--repeats`` is
-the machine's latency, the median what a step saw.  docs/scaling.md quotes the output
-and projects it to 100M documents.
+the machine's latency, the median what a step saw.  Last, it projects an epoch of 100M
+documents from those measurements (:func:`projection`); docs/scaling.md quotes the
+output.
 """
 
 from __future__ import annotations
@@ -170,15 +171,65 @@ def main() -> None:
         "| ms per step | all-reduce ms, fastest / median | held-out acc. |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    latencies: dict[int, float] = {}
     for row in rows:
         p = int(row["processes"])
         fastest, median = time_allreduce(p, floats, args.repeats) if p > 1 else (0.0, 0.0)
+        latencies[p] = min(latencies.get(p, fastest), fastest)
         print(
             f"| {p} | {row['batch_size']} | {row['triples_per_second']:,.0f} | "
             f"{row['per_process']:,.0f} | {row['per_cpu_second']:,.0f} | {row['step_ms']:.1f} | "
             f"{1000 * fastest:.3f} / {1000 * median:.3f} | {row['heldout_accuracy']:.3f} |"
         )
     print(f"all-reduce payload: {floats} float32 = {4 * floats / 1024:.1f} KiB per step")
+    if len(rows) > 1 and max(int(r["processes"]) for r in rows) > 1:
+        print()
+        print(projection(rows, latencies))
+
+
+#: The projection's corpus: 100M documents of 50 distinct terms, 5 negatives a pair.
+PROJECTED_INCIDENCES = 100_000_000 * 50
+PROJECTED_SETUPS = [(1, 4096), (16, 4096), (64, 4096), (64, 16384), (256, 16384)]
+
+
+def projection(rows: list[dict[str, Any]], latencies: dict[int, float]) -> str:
+    """An epoch of 100M documents at P processes of b pairs a step, from the measurements.
+
+    A step's compute: ``b * 5`` triples at the per-CPU-second rate of the measured
+    multi-process row with the most pairs per process (what one dedicated core gives);
+    its all-reduce: ``2 (P - 1)`` ring rounds, each the fastest measured all-reduce
+    divided by its own ``2 (P - 1)`` rounds.
+    """
+    multi = [r for r in rows if int(r["processes"]) > 1]
+    base = max(multi, key=lambda r: int(r["batch_size"]) // int(r["processes"]))
+    rate = float(base["per_cpu_second"])
+    p0 = int(base["processes"])
+    round_ms = 1000 * latencies[p0] / (2 * (p0 - 1))
+    lines = [
+        f"Projection: {PROJECTED_INCIDENCES:.1e} incidences (100M documents x 50 terms), "
+        f"5 negatives; compute {rate:,.0f} triples per process-CPU-second (P = {p0}, "
+        f"{int(base['batch_size']) // p0} pairs per process), all-reduce "
+        f"{round_ms:.3f} ms per ring round (P = {p0}'s fastest / {2 * (p0 - 1)} rounds).",
+        "",
+        "| processes P | pairs per process per step b | global `batch_size` | steps per epoch "
+        "| ms per step (compute + all-reduce) | per epoch | 20 epochs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p, b in PROJECTED_SETUPS:
+        steps = PROJECTED_INCIDENCES / (b * p)
+        compute, reduce = 1000 * b * 5 / rate, 2 * (p - 1) * round_ms
+        epoch = steps * (compute + reduce) / 1000
+
+        def when(seconds: float) -> str:
+            if seconds >= 3600:
+                return f"{seconds / 3600:.1f} h"
+            return f"{seconds / 60:.1f} min"
+
+        lines.append(
+            f"| {p} | {b:,} | {b * p:,} | {steps:,.0f} | {compute:.1f} + {reduce:.1f} | "
+            f"{when(epoch)} | {when(20 * epoch)} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
