@@ -47,3 +47,12 @@ def test_w1_draws_what_nn_embedding_draws_and_adam_starts_at_zero() -> None:
     moved = network.doc_logits.weight.detach() != reference
     assert moved[rows].all() and moved.sum() == 2 * 128
     assert np.isfinite(network.doc_logits.weight.detach().numpy()).all()
+
+
+def test_w1_left_to_the_caller_is_zeros_and_draws_nothing() -> None:
+    torch.manual_seed(0)
+    network = NTMNetwork(torch.ones(3, 2), n_docs=5000, n_topics=128, random_doc_logits=False)
+    assert not network.doc_logits.weight.detach().any()
+    after = torch.rand(1)
+    torch.manual_seed(0)
+    assert torch.equal(after, torch.rand(1))  # the global generator was not advanced

@@ -653,7 +653,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         # This process's documents: all of them alone, every P-th under torch.distributed.
         rows = comm.shard(X.shape[0]) if comm.world_size > 1 else None
         X_own = X[rows] if rows is not None else X
-        network = NTMNetwork(torch.from_numpy(le), X_own.shape[0], self.n_topics)
+        # W1 is written below: from the pre-trained start, or from the checkpoint
+        network = NTMNetwork(
+            torch.from_numpy(le), X_own.shape[0], self.n_topics, random_doc_logits=False
+        )
         supervision = None
         if labels is not None:
             targets = labels.targets[rows] if rows is not None else labels.targets

@@ -19,6 +19,10 @@ class NTMNetwork(nn.Module):
         Number of training documents (rows of W1).
     n_topics : int
         Number of topics K.
+    random_doc_logits : bool
+        Draw W1 from N(0, 1) as ``nn.Embedding`` does (global torch RNG).  False: zeros,
+        for a caller that writes W1 itself (the estimator: drawing a 1M x 128 W1 takes
+        1.6 s, then the pre-trained start replaces it).
 
     Notes
     -----
@@ -31,7 +35,14 @@ class NTMNetwork(nn.Module):
 
     term_vectors: torch.Tensor
 
-    def __init__(self, term_vectors: torch.Tensor, n_docs: int, n_topics: int) -> None:
+    def __init__(
+        self,
+        term_vectors: torch.Tensor,
+        n_docs: int,
+        n_topics: int,
+        *,
+        random_doc_logits: bool = True,
+    ) -> None:
         super().__init__()
         dim = term_vectors.shape[1]
         self.register_buffer("term_vectors", term_vectors)  # le, (V, E)
@@ -41,7 +52,8 @@ class NTMNetwork(nn.Module):
         self.doc_logits = nn.Embedding(
             n_docs, n_topics, sparse=True, _weight=host_zeros((n_docs, n_topics))
         )
-        nn.init.normal_(self.doc_logits.weight)
+        if random_doc_logits:
+            nn.init.normal_(self.doc_logits.weight)
 
     @property
     def n_topics(self) -> int:
