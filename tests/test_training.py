@@ -285,9 +285,13 @@ def test_step_scratch_gives_the_same_step_as_the_torch_bookkeeping() -> None:
         assert (scratch.doc_slot == -1).all() and (scratch.term_slot == -1).all()
 
 
-def test_distinct_sorted_is_torch_unique() -> None:
-    ids = torch.from_numpy(np.random.default_rng(0).integers(0, 50, size=400))
-    scratch = StepScratch(50, 1)
+@pytest.mark.parametrize(
+    ("n_ids", "size"),  # a sort, then radix sorts of 1, 2 and 3 passes (11 bits each)
+    [(50, 400), (2_000, 5_000), (1_000_000, 24_576), (5_000_000, 30_000)],
+)
+def test_distinct_sorted_is_torch_unique(n_ids: int, size: int) -> None:
+    ids = torch.from_numpy(np.random.default_rng(0).integers(0, n_ids, size=size))
+    scratch = StepScratch(n_ids, 1)
     values, inverse = scratch.distinct_docs(ids)
     expected_values, expected_inverse = torch.unique(ids, sorted=True, return_inverse=True)
     assert torch.equal(values, expected_values) and torch.equal(inverse, expected_inverse)
