@@ -192,6 +192,11 @@ PROJECTED_INCIDENCES = 100_000_000 * 50
 PROJECTED_SETUPS = [(1, 4096), (16, 4096), (64, 4096), (64, 16384), (256, 16384)]
 
 
+def when(seconds: float) -> str:
+    """A duration in hours from one hour, else in minutes."""
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
+
+
 def projection(rows: list[dict[str, Any]], latencies: dict[int, float]) -> str:
     """An epoch of 100M documents at P processes of b pairs a step, from the measurements.
 
@@ -219,12 +224,6 @@ def projection(rows: list[dict[str, Any]], latencies: dict[int, float]) -> str:
         steps = PROJECTED_INCIDENCES / (b * p)
         compute, reduce = 1000 * b * 5 / rate, 2 * (p - 1) * round_ms
         epoch = steps * (compute + reduce) / 1000
-
-        def when(seconds: float) -> str:
-            if seconds >= 3600:
-                return f"{seconds / 3600:.1f} h"
-            return f"{seconds / 60:.1f} min"
-
         lines.append(
             f"| {p} | {b:,} | {b * p:,} | {steps:,.0f} | {compute:.1f} + {reduce:.1f} | "
             f"{when(epoch)} | {when(20 * epoch)} |"

@@ -404,6 +404,22 @@ def distinct_sorted(
     return n
 
 
+@njit(inline="always", nogil=True)
+def _contains_sorted(
+    values: np.ndarray, lo: int, hi: int, key: int
+) -> bool:  # pragma: no cover - inlined
+    """Whether sorted ``values[lo:hi]`` holds ``key`` (binary search for the leftmost
+    position with ``values[pos] >= key``)."""
+    end = hi
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < end and values[lo] == key
+
+
 @njit(_FILTER_CONTAINS, cache=True, nogil=True, parallel=True)
 def filter_contains(
     bits: np.ndarray,
@@ -438,14 +454,7 @@ def filter_contains(
         if (bits[at >> 3] >> (at & 7)) & 1 == 0:
             out[i] = False
             continue
-        lo, hi = 0, n_keys
-        while lo < hi:  # the leftmost position with keys[pos] >= key
-            mid = (lo + hi) >> 1
-            if keys[mid] < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[i] = lo < n_keys and keys[lo] == key
+        out[i] = _contains_sorted(keys, 0, n_keys, key)
 
 
 @njit(_ROWS_CONTAIN, cache=True, nogil=True, parallel=True)
@@ -468,16 +477,8 @@ def rows_contain(
         Written.
     """
     for i in prange(docs.shape[0]):  # independent tests, each writes its own out[i]
-        d, t = docs[i], terms[i]
-        lo, hi = indptr[d], indptr[d + 1]
-        end = hi
-        while lo < hi:  # the leftmost position with indices[pos] >= t
-            mid = (lo + hi) >> 1
-            if indices[mid] < t:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[i] = lo < end and indices[lo] == t
+        d = docs[i]
+        out[i] = _contains_sorted(indices, indptr[d], indptr[d + 1], terms[i])
 
 
 @njit(_GATHER_ROWS, cache=True, nogil=True, parallel=True)

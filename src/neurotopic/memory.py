@@ -4,8 +4,7 @@ Training touches a few thousand random rows of W1 (documents x K) and of its two
 moments every step.  With 4 KiB pages each of those rows is usually a TLB miss and a
 page-table walk that itself misses the cache (1M documents x 128 topics: 1.5 GB over
 three arrays, 390,000 pages); 2 MiB pages cut the walks to a few hundred entries that
-stay cached.  ``benchmarks/scale.py`` measured the loop about a tenth faster on the 1M
-document workload with these arrays on huge pages (see ``docs/benchmarks.md``).
+stay cached (``docs/benchmarks.md``'s scale section gives the loop's rate with them).
 
 On Linux the arrays are anonymous memory mappings advised ``MADV_HUGEPAGE``, which the
 kernel honours when transparent huge pages are ``madvise`` or ``always``

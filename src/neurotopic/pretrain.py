@@ -259,15 +259,12 @@ def initial_doc_logits(
     centre = ref.mean(axis=0) if ref_has.any() else np.zeros(k)
     scale = ref.std(axis=0) if ref_has.sum() > 1 else np.ones(k)
     del ref
-    if not has.all():
-        logits = np.zeros_like(mean)
-        logits[has] = temperature * (mean[has] - centre) / np.maximum(scale, 1e-6)
-        return logits.astype(np.float32)
-    # The same operations in the same order, on one array (``mean`` is not kept).
-    if mean.dtype == np.result_type(mean, centre):
-        logits = np.subtract(mean, centre, out=mean)
-    else:
-        logits = mean - centre
-    np.multiply(temperature, logits, out=logits)
-    np.divide(logits, np.maximum(scale, 1e-6), out=logits)
+    # In place on ``mean`` (not kept), rows without terms left at zero: the operations
+    # of ``temperature * (mean - centre) / scale`` in that order, with no (D, K) copies.
+    dtype = np.result_type(mean, centre)
+    logits = mean if mean.dtype == dtype else mean.astype(dtype)
+    rows = has[:, None]
+    np.subtract(logits, centre, out=logits, where=rows)
+    np.multiply(temperature, logits, out=logits, where=rows)
+    np.divide(logits, np.maximum(scale, 1e-6), out=logits, where=rows)
     return logits.astype(np.float32, copy=False)

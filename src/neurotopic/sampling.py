@@ -32,6 +32,17 @@ class Batch:
     neg_docs: np.ndarray  # (B, n_neg)
 
 
+def _flat_pairs(
+    docs: np.ndarray, terms: np.ndarray
+) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """``(shape, docs, terms, out)`` for a compiled membership test: the broadcast
+    shape, both ids flattened to contiguous int64, and the (flat) boolean answers."""
+    shape = np.broadcast_shapes(np.shape(docs), np.shape(terms))
+    flat_docs = np.array(np.broadcast_to(docs, shape), dtype=np.int64).reshape(-1)
+    flat_terms = np.array(np.broadcast_to(terms, shape), dtype=np.int64).reshape(-1)
+    return shape, flat_docs, flat_terms, np.empty(flat_docs.size, dtype=bool)
+
+
 class IncidenceIndex:
     """Which documents contain which terms, with fast vectorised membership tests.
 
@@ -88,18 +99,11 @@ class IncidenceIndex:
             keys = docs * self.n_terms + terms
             return np.asarray((self.bitmap[keys >> 3] >> (keys & 7)) & 1, dtype=bool)
         assert self.filter is not None
-        shape = np.broadcast_shapes(np.shape(docs), np.shape(terms))
-        flat = np.empty(int(np.prod(shape)), dtype=bool)
+        shape, flat_docs, flat_terms, found = _flat_pairs(docs, terms)
         filter_contains(  # the filter's bit, then a binary search in the sorted keys
-            self.filter,
-            self._filter_shift,
-            self.keys,
-            np.array(np.broadcast_to(docs, shape), dtype=np.int64).reshape(-1),
-            np.array(np.broadcast_to(terms, shape), dtype=np.int64).reshape(-1),
-            self.n_terms,
-            flat,
+            self.filter, self._filter_shift, self.keys, flat_docs, flat_terms, self.n_terms, found
         )
-        return flat.reshape(shape)
+        return found.reshape(shape)
 
     def contains_in_rows(self, docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
         """:meth:`contains` by binary search in each document's sorted terms.
@@ -111,16 +115,9 @@ class IncidenceIndex:
         """
         if self.bitmap is not None:
             return self.contains(docs, terms)
-        shape = np.broadcast_shapes(np.shape(docs), np.shape(terms))
-        flat = np.empty(int(np.prod(shape)), dtype=bool)
-        rows_contain(
-            self.indptr,
-            self.terms,
-            np.array(np.broadcast_to(docs, shape), dtype=np.int64).reshape(-1),
-            np.array(np.broadcast_to(terms, shape), dtype=np.int64).reshape(-1),
-            flat,
-        )
-        return flat.reshape(shape)
+        shape, flat_docs, flat_terms, found = _flat_pairs(docs, terms)
+        rows_contain(self.indptr, self.terms, flat_docs, flat_terms, found)
+        return found.reshape(shape)
 
     def sample_negatives(
         self,
