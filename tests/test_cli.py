@@ -115,6 +115,13 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert not out.exists()
 
 
+def test_unknown_device(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m"
+    argv = ["fit", str(corpus), "--text-field", "body", "--out", str(out), "--device", "gpu0"]
+    _fails([*argv, *FAST_ARGS], capsys, "unknown device 'gpu0'; use auto, cpu or cuda")
+    assert not out.exists()
+
+
 def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")

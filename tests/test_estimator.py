@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from neurotopic import NeuralTopicModel, NeurotopicError
 from neurotopic.datasets import load_wordnet_glosses
+from neurotopic.estimator import resolve_device
 from neurotopic.evaluation import evaluate_topics, reference_tokens
 from neurotopic.readout import background_topic_term, log_likelihood
 
@@ -87,6 +89,29 @@ def test_same_seed_same_topics(bbc: object) -> None:
     np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
     c = NeuralTopicModel(6, random_state=4, **quick).fit(texts[:300])
     assert c.topics() != a.topics()
+
+
+def test_auto_device_is_cuda_when_present_else_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto").type == "cuda"
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(NeurotopicError, match="unknown device 'gpu0'; use auto, cpu or cuda"):
+        resolve_device("gpu0")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_same_seed_same_topics_on_cuda_as_on_cpu(bbc_small: tuple) -> None:
+    """The same seed on CUDA gives the CPU's topics: the same draws and start; only
+    the order of float sums differs, so the top terms match up to near ties."""
+    texts = bbc_small[0]
+    cpu = NeuralTopicModel(5, random_state=0, device="cpu", **FAST).fit(texts)
+    cuda = NeuralTopicModel(5, random_state=0, device="cuda", **FAST).fit(texts)
+    overlap = [len(set(a) & set(b)) / 10 for a, b in zip(cpu.topics(), cuda.topics(), strict=True)]
+    assert min(overlap) >= 0.7, overlap
+    diff = np.abs(cpu.doc_topic_ - cuda.doc_topic_).max(axis=1)
+    assert np.median(diff) < 0.05
 
 
 def test_transform_is_deterministic_and_close_to_fit(
