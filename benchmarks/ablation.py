@@ -48,6 +48,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no negative pool": {"negative_pool": 0},
     "negative_pool=1024": {"negative_pool": 1024},
     "negative_pool=4096": {"negative_pool": 4096},
+    "no shuffle window": {"shuffle_window": 0},
+    "shuffle_window=4096": {"shuffle_window": 4096},
     "paper readout (lt) and raw summed vectors": {
         "topic_readout": "embedding",
         "normalize_vectors": False,

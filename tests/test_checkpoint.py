@@ -187,6 +187,24 @@ def test_supervised_fit_resumes_exactly(
         NeuralTopicModel(5, checkpoint_dir=ckpt, **params).fit(texts, labels[::-1])
 
 
+def test_a_windowed_fit_with_a_negative_pool_resumes_exactly(
+    texts: list[str],
+    reference: NeuralTopicModel,
+    tmp_path: Path,
+    stop_at_step: Callable[[int, Callable[[], None]], None],
+) -> None:
+    """Mid-epoch, the pool's window is found again from the saved epoch order."""
+    params = {**QUICK, "epochs": 2, "shuffle_window": 3000, "negative_pool": 64}
+    expected = NeuralTopicModel(5, **params).fit(texts)
+    ckpt = tmp_path / "ckpt"
+    stop_at_step(steps_per_epoch(reference) + 4, lambda: signal.raise_signal(signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        NeuralTopicModel(5, checkpoint_dir=ckpt, **params).fit(texts)
+    assert describe(ckpt) == "1 epoch and 4 steps"
+    resumed = NeuralTopicModel(5, checkpoint_dir=ckpt, **params).fit(texts)
+    assert_same_fit(resumed, expected)
+
+
 def test_another_fits_checkpoint_is_refused_in_one_line(texts: list[str], tmp_path: Path) -> None:
     ckpt = tmp_path / "ckpt"
     NeuralTopicModel(5, checkpoint_dir=ckpt, **{**QUICK, "epochs": 1}).fit(texts)

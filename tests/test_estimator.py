@@ -206,6 +206,18 @@ def test_negative_pool_is_off_for_small_corpora_and_a_quarter_batch_above() -> N
         NeuralTopicModel(negative_pool=-1).fit(["a b c"] * 3)
 
 
+def test_shuffle_window_is_off_for_small_corpora_and_five_batches_above() -> None:
+    auto = NeuralTopicModel(batch_size=1000)
+    assert auto._shuffle_window(8000) == 0
+    assert auto._shuffle_window(8001) == 5000
+    assert auto._shuffle_window(8001, world_size=4) == 1250  # five of a process's batches
+    assert NeuralTopicModel(batch_size=1000, shuffle_window=0)._shuffle_window(10**6) == 0
+    assert NeuralTopicModel(shuffle_window=64)._shuffle_window(100) == 64
+    for bad in (-1, 2.5, True):
+        with pytest.raises(NeurotopicError, match="shuffle_window must be None or an integer"):
+            NeuralTopicModel(shuffle_window=bad).fit(["a b c"] * 3)  # type: ignore[arg-type]
+
+
 def _refit_readout(fitted: NeuralTopicModel, **params: object) -> NeuralTopicModel:
     """The fitted weights read out with other readout parameters (no retraining)."""
     return copy.deepcopy(fitted).set_readout(**params)

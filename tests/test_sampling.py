@@ -175,6 +175,66 @@ def test_epochs_are_shuffled_differently(bbc_X: sp.csr_matrix) -> None:
     assert np.array_equal(np.sort(first), np.sort(second))
 
 
+def window_spans(order: np.ndarray, docs: np.ndarray, window: int) -> np.ndarray:
+    """For each document in ``order``, the last window holding one of its pairs minus the
+    first (``docs``: each pair's document)."""
+    w = np.arange(len(order)) // window
+    first = np.full(docs.max() + 1, len(order))
+    last = np.full(docs.max() + 1, -1)
+    np.minimum.at(first, docs, w)
+    np.maximum.at(last, docs, w)
+    seen = last >= 0
+    return np.asarray(last[seen] - first[seen])
+
+
+@pytest.mark.parametrize("term_power", [1.0, 0.75])
+def test_windowed_epochs_keep_each_documents_pairs_within_two_windows(
+    bbc_X: sp.csr_matrix, term_power: float
+) -> None:
+    window = 500
+    sampler = TripleSampler(bbc_X, seed=0, shuffle_window=window, term_power=term_power)
+    uniform = TripleSampler(bbc_X, seed=0, term_power=term_power)
+    order = sampler.epoch_order()
+    if term_power == 1.0:  # still every training pair once
+        assert np.array_equal(np.sort(order), sampler.train_ids)
+    docs = sampler.index.docs[order]
+    assert window_spans(order, docs, window).max() <= 1
+    # A uniform shuffle spreads a document over the whole epoch.
+    plain = uniform.epoch_order()
+    assert np.median(window_spans(plain, uniform.index.docs[plain], window)) > 10
+
+    def docs_per_window(d: np.ndarray) -> float:
+        return float(np.mean([len(np.unique(d[i : i + window])) for i in range(0, len(d), window)]))
+
+    assert docs_per_window(docs) < 0.2 * docs_per_window(uniform.index.docs[plain])
+    again = sampler.epoch_order()
+    assert not np.array_equal(order, again)  # another document order every epoch
+    assert np.array_equal(np.sort(order), np.sort(again)) == (term_power == 1.0)
+
+
+def test_a_windowed_pool_draws_the_negatives_from_the_windows_documents(
+    bbc_X: sp.csr_matrix,
+) -> None:
+    window, size = 2000, 200  # about 45 documents a window, 10 pools of 20 drawn from them
+    sampler = TripleSampler(bbc_X, n_negatives=3, seed=0, negative_pool=20, shuffle_window=window)
+    dense = bbc_X.toarray() > 0
+    drawn = []
+    for _ in range(5):
+        order = sampler.epoch_order()
+        for start in range(0, len(order), size):
+            batch = sampler.batch_at(order, start, start + size)
+            assert not np.any(dense[batch.neg_docs, batch.terms[:, None]])
+            lo = start // window * window
+            in_window = np.isin(batch.neg_docs, sampler.index.docs[order[lo : lo + window]])
+            assert in_window.mean() > 0.95  # the rest: rare fall-backs to all documents
+            drawn.append(batch.neg_docs.ravel())
+    # Over epochs every document with training pairs is drawn, about equally often.
+    counts = np.bincount(np.concatenate(drawn), minlength=bbc_X.shape[0])
+    with_pairs = np.unique(sampler.index.docs[sampler.train_ids])
+    assert np.all(counts[with_pairs] > 0)
+    assert np.quantile(counts[with_pairs], 0.9) < 3 * np.quantile(counts[with_pairs], 0.1)
+
+
 def mean_drawn_df(sampler: TripleSampler, X: sp.csr_matrix) -> float:
     df = np.asarray((X > 0).sum(axis=0)).ravel()
     return float(np.mean(np.concatenate([df[b.terms] for b in sampler.epoch(4096)])))

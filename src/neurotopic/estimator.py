@@ -75,6 +75,8 @@ SHORT_DOCUMENT_RELEVANCE = 1.0
 #: Diversity of the top 25 terms the default relevance weight may give up against the
 #: base weight (:func:`neurotopic.readout.choose_relevance`).
 RELEVANCE_DIVERSITY_TOLERANCE = 0.02
+#: Batches per shuffle window when ``shuffle_window=None`` picks one (large corpora).
+SHUFFLE_WINDOW_BATCHES = 5
 _WEIGHTS = (
     "term_vectors",
     "topic_weight",
@@ -221,6 +223,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         above.  On WordNet glosses (117k documents) a pool of 1,024 halved the fit time
         with the same NPMI, diversity and accuracy; on NewsArticles (3.8k) it cost
         NPMI, and below a few thousand documents every row is in cache anyway.
+    shuffle_window : int or None, default=None
+        Extension (not in the paper): 0 visits an epoch's positive pairs in uniformly
+        random order (the paper's); W > 0 visits the documents in random order and
+        shuffles each run of W pairs, drawing a batch's negative pool from its window's
+        documents.  Every pair is still visited once an epoch, but a step's rows come
+        from about W / (pairs per document) documents, whose W1 rows and Adam moments
+        stay in cache for the window's steps.  None: 0 up to ``8 * batch_size``
+        training documents, five batches above (five of a process's batches in a
+        data-parallel fit).  See ``docs/model.md`` for its speed and quality.
     margin : float, default=0.5
         Hinge margin.
     term_power : float, default=1.0
@@ -369,6 +380,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         batch_size: int = 4096,
         n_negatives: int = 5,
         negative_pool: int | None = None,
+        shuffle_window: int | None = None,
         margin: float = 0.5,
         term_power: float = 1.0,
         topic_learning_rate: float = 0.05,
@@ -408,6 +420,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.n_negatives = n_negatives
         self.negative_pool = negative_pool
+        self.shuffle_window = shuffle_window
         self.margin = margin
         self.term_power = term_power
         self.topic_learning_rate = topic_learning_rate
@@ -464,9 +477,12 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 f"label_readout must be one of {', '.join(LABEL_READOUTS)}, "
                 f"got {self.label_readout!r}"
             )
-        pool = self.negative_pool
-        if pool is not None and (not isinstance(pool, int | np.integer) or pool < 0):
-            raise NeurotopicError(f"negative_pool must be None or an integer >= 0, got {pool!r}")
+        for name in ("negative_pool", "shuffle_window"):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0
+            ):
+                raise NeurotopicError(f"{name} must be None or an integer >= 0, got {value!r}")
         if not 0.0 <= self.holdout < 0.5:
             raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
         for name in ("normalize_vectors", "early_stopping", "verbose"):
@@ -479,6 +495,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         if self.negative_pool is not None:
             return int(self.negative_pool)
         return 0 if n_docs <= 8 * self.batch_size else self.batch_size // 4
+
+    def _shuffle_window(self, n_docs: int, world_size: int = 1) -> int:
+        """The shuffle window for ``n_docs`` training documents in all (``None``: auto),
+        in each process's pairs (a process's batch is ``batch_size / world_size``)."""
+        if self.shuffle_window is not None:
+            return int(self.shuffle_window)
+        if n_docs <= 8 * self.batch_size:
+            return 0
+        return SHUFFLE_WINDOW_BATCHES * -(-self.batch_size // world_size)
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -677,6 +702,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 holdout=self.holdout,
                 term_power=self.term_power,
                 negative_pool=self._negative_pool(X.shape[0]),
+                shuffle_window=self._shuffle_window(X.shape[0], comm.world_size),
                 seed=comm.sampler_seed(seed),
             )
         )

@@ -7,6 +7,10 @@ iterate over the corpus; ``term_power < 1`` flattens that towards rare terms
 (``df ** term_power``, like word2vec's 0.75).  Each positive gets ``n_negatives``
 documents drawn uniformly among those that do not contain g (rejection sampling
 against a bitmap of the incidences, or their sorted keys when the bitmap is too big).
+With a shuffle window of W pairs (an extension) an epoch visits the documents in random
+order, W pairs at a time, shuffled within each window: every pair is still visited once,
+but a step's positive documents come from about ``W / mean length`` documents, whose W1
+rows stay in cache for the window's steps, and a negative pool is drawn from them too.
 In a data-parallel fit each process has a sampler over its own shard of documents, so
 its negatives come from that shard (see :mod:`neurotopic.distributed`).
 """
@@ -126,6 +130,7 @@ class IncidenceIndex:
         rng: np.random.Generator,
         max_rounds: int = 50,
         pool: int = 0,
+        pool_docs: np.ndarray | None = None,
     ) -> np.ndarray:
         """Documents drawn uniformly among those not containing each term.
 
@@ -143,6 +148,9 @@ class IncidenceIndex:
             ``B + pool`` distinct W1 rows instead of ``B * (1 + n_negatives)``;
             negatives still containing their term after ``max_rounds`` are drawn
             from all documents.
+        pool_docs : ndarray of shape (M,), optional
+            Draw the pool uniformly from these documents rather than from all (a
+            shuffle window's documents, see :meth:`TripleSampler.batch_at`).
 
         Returns
         -------
@@ -158,7 +166,10 @@ class IncidenceIndex:
             return self.contains(neg[bad], t[bad])
 
         if pool > 0:
-            candidates = uniform(pool)
+            if pool_docs is None:
+                candidates = uniform(pool)
+            else:
+                candidates = pool_docs[rng.integers(0, len(pool_docs), size=pool)]
 
             def pooled(size: int | tuple[int, int]) -> np.ndarray:
                 return candidates[rng.integers(0, pool, size=size)]
@@ -252,6 +263,11 @@ class TripleSampler:
     negative_pool : int
         Documents a batch draws its negatives from (0: all documents); see
         :meth:`IncidenceIndex.sample_negatives`.  The held-out triples always use all.
+    shuffle_window : int
+        0: an epoch visits the training pairs in uniformly random order.  W > 0: it
+        visits the documents in random order and shuffles each run of W pairs (see
+        :meth:`epoch_order`); with a negative pool, a batch's pool is drawn from its
+        window's documents (:meth:`batch_at`).
     """
 
     def __init__(
@@ -263,9 +279,13 @@ class TripleSampler:
         term_power: float = 1.0,
         seed: int = 0,
         negative_pool: int = 0,
+        shuffle_window: int = 0,
     ) -> None:
         self.index = IncidenceIndex(X)
         self.negative_pool = negative_pool
+        self.shuffle_window = shuffle_window
+        self._window_key: tuple[np.ndarray | None, int] = (None, -1)
+        self._window_docs = np.empty(0, dtype=np.int64)
         if self.index.n_docs < 2:
             raise NeurotopicError("the corpus has fewer than 2 documents; give more documents")
         if np.any(self.index.doc_freq >= self.index.n_docs):
@@ -343,28 +363,67 @@ class TripleSampler:
     def epoch_order(self) -> np.ndarray:
         """The ``n_train`` positive pairs of one epoch in visiting order (draws from ``rng``).
 
+        With ``shuffle_window`` W > 0 the documents come in random order, each with its
+        pairs, and every run of W pairs is then shuffled: each pair is visited once as
+        before, but the pairs of a document are at most two windows apart.
+
         Returns
         -------
         ndarray of shape (n_train,), int64
             Incidence ids (a permutation of the training ids when ``term_power`` is 1).
         """
         if self._probs is None:
+            if self.shuffle_window > 0:
+                return self._windowed(self.train_ids)
             return np.asarray(self.train_ids[self.rng.permutation(len(self.train_ids))])
-        return np.asarray(self.rng.choice(self.train_ids, size=len(self.train_ids), p=self._probs))
+        ids = self.rng.choice(self.train_ids, size=len(self.train_ids), p=self._probs)
+        return self._windowed(np.sort(ids)) if self.shuffle_window > 0 else np.asarray(ids)
 
-    def batch(self, ids: np.ndarray) -> Batch:
-        """The triples of the positive pairs ``ids`` (incidence ids), negatives drawn now."""
+    def _windowed(self, ids: np.ndarray) -> np.ndarray:
+        """Sorted incidence ids (so grouped by document) in windowed order."""
+        docs = self.index.docs[ids]
+        starts = np.flatnonzero(np.diff(docs, prepend=-1))  # first pair of each document
+        lengths = np.diff(np.append(starts, len(ids)))
+        perm = self.rng.permutation(len(starts))
+        first, length = starts[perm], lengths[perm]
+        shift = np.repeat(first - (np.cumsum(length) - length), length)
+        order = np.asarray(ids[np.arange(len(ids)) + shift], dtype=np.int64)
+        for lo in range(0, len(order), self.shuffle_window):
+            self.rng.shuffle(order[lo : lo + self.shuffle_window])
+        return order
+
+    def batch(self, ids: np.ndarray, pool_docs: np.ndarray | None = None) -> Batch:
+        """The triples of the positive pairs ``ids`` (incidence ids), negatives drawn now
+        (a negative pool from ``pool_docs`` when given, else from all documents)."""
         terms = self.index.terms[ids]
         return Batch(
             terms=terms,
             pos_docs=self.index.docs[ids],
             neg_docs=self.index.sample_negatives(
-                terms, self.n_negatives, self.rng, pool=self.negative_pool
+                terms, self.n_negatives, self.rng, pool=self.negative_pool, pool_docs=pool_docs
             ),
         )
+
+    def batch_at(self, order: np.ndarray, start: int, stop: int) -> Batch:
+        """The batch of ``order[start:stop]`` (an :meth:`epoch_order`).
+
+        With a shuffle window and a negative pool, the pool is drawn from the documents
+        of the window holding ``start`` (each of them with equal chance), so that the
+        step's negatives are rows the window's steps keep in cache; across an epoch
+        every document with training pairs is still drawn about equally often.
+        """
+        pool_docs = None
+        window = self.shuffle_window
+        if window > 0 and self.negative_pool > 0:
+            w = start // window
+            if self._window_key[0] is not order or self._window_key[1] != w:
+                self._window_docs = np.unique(self.index.docs[order[w * window : (w + 1) * window]])
+                self._window_key = (order, w)
+            pool_docs = self._window_docs
+        return self.batch(order[start:stop], pool_docs=pool_docs)
 
     def epoch(self, batch_size: int) -> Iterator[Batch]:
         """Batches covering one epoch of ``n_train`` positive pairs."""
         order = self.epoch_order()
         for start in range(0, len(order), batch_size):
-            yield self.batch(order[start : start + batch_size])
+            yield self.batch_at(order, start, start + batch_size)

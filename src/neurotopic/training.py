@@ -696,7 +696,7 @@ def train(
                 if order is None:
                     order, totals, first_step = sampler.epoch_order(), _new_totals(), 0
                 for step in range(first_step, n_batches):
-                    batch = sampler.batch(order[bounds[step] : bounds[step + 1]])
+                    batch = sampler.batch_at(order, bounds[step], bounds[step + 1])
                     dense_opt.zero_grad(set_to_none=True)
                     result = compute_step(
                         network, sampler, batch, config, supervision, scratch=scratch
