@@ -103,11 +103,16 @@ def fit_neurotopic(
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     learned = [[t["term"] for t in topic["terms"]] for topic in topics]
     trained = [h for h in history if h["epoch"] > 0]
-    n_lines = sum(1 for _ in open(corpus, encoding="utf-8"))
+    n_lines, n_distinct = 0, 0  # documents, and their distinct words (about the pairs)
+    with open(corpus, encoding="utf-8") as lines:
+        for line in lines:
+            n_lines += 1
+            n_distinct += len(set(json.loads(line)["text"].split()))
     shutil.rmtree(out, ignore_errors=True)
     return {
         "command": " ".join(["neurotopic", *command[1:]]).replace(str(workdir) + "/", ""),
         "docs": n_lines,
+        "words_per_doc": n_distinct / max(n_lines, 1),
         "seconds": run["seconds"],
         "rss_gb": run["rss_gb"],
         "recovery": topic_recovery(truth, learned, top_n=TOP_N),
@@ -233,21 +238,37 @@ def throughput_notes(
 
     defaults = NeuralTopicModel()
     batch, n_neg = defaults.batch_size, defaults.n_negatives
-    pool = defaults._negative_pool(big["docs"])  # the default for this corpus size
-    # Distinct W1 rows per triple (B positives, B * n_neg triples): at most B + pool with
-    # a pool, about B + B * n_neg without.
-    rows_per_triple = (1 + pool / batch) / n_neg if pool else (1 + n_neg) / n_neg
+    pool = defaults._negative_pool(big["docs"])  # the defaults for this corpus size
+    window = defaults._shuffle_window(big["docs"])
+    row_bytes = before["row_bytes"]
     # Random W1-sized rows per distinct row: the gather reads W1's row; W1's Adam step
     # reads and writes it and both moments.
     reads, writes = 4, 3
-    row_bytes = before["row_bytes"]
-    per_triple = rows_per_triple * (reads + writes) * row_bytes  # bytes of random traffic
+    # Distinct W1 rows a step (B positives, B * n_neg triples).  Uniform order: at most
+    # B + pool with a pool, about B * (1 + n_neg) without.  A window of W pairs holds
+    # n_w = W / L documents of L pairs (L: distinct words a document, less the 1% held
+    # out); a document is among a batch's positives with chance 1 - (1 - B/W)^L and in
+    # its pool (pool draws from the n_w) with 1 - (1 - 1/n_w)^pool.
+    pairs = 0.99 * big["words_per_doc"]
+    if window:
+        n_w = window / pairs
+        miss = (1 - min(batch / window, 1.0)) ** pairs * (1 - 1 / n_w) ** pool
+        rows_step = n_w * (1 - miss)
+    else:
+        rows_step = batch + pool if pool else batch * (1 + n_neg)
+    rows_per_triple = rows_step / (batch * n_neg)
+    touched = rows_per_triple * (reads + writes) * row_bytes  # bytes a triple, any level
+    # From memory: uniform order, every touch of a row (far larger than the cache); a
+    # window, each of its rows' three arrays read once and written back once.
+    per_triple = touched if not window else n_w * 3 * 2 * row_bytes / (window * n_neg)
 
     def stream_cap(limits: dict[str, float]) -> float:
         return limits["copy_gbs"] * 1e9 / per_triple
 
     def row_cap(limits: dict[str, float]) -> float:
         gather, scatter = limits["gather_rows_per_s"], limits["scatter_add_rows_per_s"]
+        if window:  # each window row's three arrays fetched once, written back once
+            return window * n_neg / (n_w * 3 * (1 / gather + 1 / scatter))
         return 1 / (rows_per_triple * (reads / gather + writes / scatter))
 
     def span(values: list[float], scale: float = 1e6, digits: int = 1) -> str:
@@ -259,7 +280,7 @@ def throughput_notes(
         )
 
     both = [before, after]
-    return [
+    memory = (
         "Memory of this machine (one thread), measured before the first fit / after the "
         f"last run: streaming copy {before['copy_gbs']:.1f} / {after['copy_gbs']:.1f} GB/s "
         f"(read + write); random {row_bytes}-byte rows of a 1M x 128 float32 matrix on "
@@ -267,37 +288,74 @@ def throughput_notes(
         f"gather {before['gather_rows_per_s'] / 1e6:.2f} / "
         f"{after['gather_rows_per_s'] / 1e6:.2f}M rows/s, scatter-add "
         f"{before['scatter_add_rows_per_s'] / 1e6:.2f} / "
-        f"{after['scatter_add_rows_per_s'] / 1e6:.2f}M rows/s.",
-        "",
+        f"{after['scatter_add_rows_per_s'] / 1e6:.2f}M rows/s."
+    )
+    step = (
         f"Why the loop runs at {big['triples_per_second']:,.0f} triples/s. A step takes "
         f"{batch:,} positive pairs with {n_neg} negatives each ({batch * n_neg:,} triples); "
-        f"the negatives come from a pool of {pool:,} documents, so a step touches at most "
-        f"{batch + pool:,} distinct rows of W1, {rows_per_triple:.2f} per triple. Each is a "
-        f"random {row_bytes}-byte row, touched {reads + writes} times: the forward gather "
+        f"the negatives come from a pool of {pool:,} documents. Each distinct W1 row of a "
+        f"step is a {row_bytes}-byte row touched {reads + writes} times: the forward gather "
         "reads it, and W1's Adam step (`kernels.row_adam_softmax`, which also forms the "
-        "gradient through the softmax) reads and writes it and its two moments. That is "
-        f"{per_triple / 1024:.2f} KB of random traffic per triple. At the streaming rate "
-        f"above it caps the loop at {span([stream_cap(x) for x in both])}M triples/s; at "
-        f"the one-thread random-row rates, at {span([row_cap(x) for x in both], digits=2)}M "
-        "triples/s (the compiled passes run on both cores). The rest of a step reads the "
-        "batch's own arrays (the distinct documents' and terms' K values, a few MB, mostly "
-        "in cache): the scores and their gradients in one compiled pass per triple "
-        "(`kernels.hinge_pass`) and W2's two products over the batch's distinct terms. "
-        "So the loop runs near the random-row limit and below the streaming one. "
-        "`benchmarks/profile_step.py --corpus runs/synth.jsonl` (these 1M documents) "
-        "splits it as: the hinge pass about 17%, W2's products up to a fifth (`torch.addmm` "
-        "forward, 8%; the gradient's product is most of `hinge_gradients`' own 12%), W1's "
-        "Adam step 11%, the row gathers 7%, the distinct ids 6%, the negatives' membership test 5% "
-        "(`kernels.rows_contain`), torch's softmax 4%, the rest Python between the passes "
-        "and the epoch's shuffle. Three things lifted it from the previous release's "
-        "1.7-2.4M: W1 and its moments on 2 MiB pages (`neurotopic.memory`: a random row "
-        "no longer costs a page-table walk), W2's products and the softmax on both cores "
-        "(the same numbers on one and two threads, `tests/test_training.py`), and the "
-        "pool's membership test done by binary search in each pooled document's own terms, "
-        "which stay in cache, instead of a hashed filter over the whole corpus. The "
-        "training stage of the same code varied by 15-30% between runs on this shared "
-        "machine, with its memory speed.",
-    ]
+        "gradient through the softmax) reads and writes it and its two moments. "
+    )
+    if window:
+        step += (
+            f"The epoch goes through the documents a window of {window:,} pairs at a time "
+            f"(`shuffle_window`): about {n_w:,.0f} documents of {pairs:.1f} pairs, whose "
+            f"rows and moments take {n_w * 3 * row_bytes / 2**20:.1f} MiB"
+            f"{_l3_size()}, so a step touches about {rows_step:,.0f} distinct rows "
+            f"(`benchmarks/shuffle_window.py` counts them), {rows_per_triple:.2f} per "
+            f"triple, {touched / 1024:.2f} KB of row touches per triple that the cache "
+            "serves; from memory each window row's three arrays are read once and written "
+            f"back once, {per_triple:.0f} bytes per triple. At the streaming rate that caps "
+            f"the loop at {span([stream_cap(x) for x in both], digits=0)}M triples/s, at "
+            f"the one-thread random-row rates at {span([row_cap(x) for x in both], digits=0)}M: "
+            "far above the loop, which is bound by the work of a step on the cores rather "
+            "than by memory. Per triple, `benchmarks/profile_step.py` finds W1's Adam step "
+            "about 45% dearer on these 1M documents than on their first 100k (its first "
+            "touches of each window's rows come from memory) and the other passes about "
+            "the same. "
+        )
+    else:
+        step += (
+            f"A step touches at most {rows_step:,.0f} distinct rows, {rows_per_triple:.2f} "
+            f"per triple, random rows of a matrix far larger than the cache: "
+            f"{per_triple / 1024:.2f} KB of random traffic per triple. At the streaming "
+            f"rate above it caps the loop at {span([stream_cap(x) for x in both])}M "
+            f"triples/s; at the one-thread random-row rates, at "
+            f"{span([row_cap(x) for x in both], digits=2)}M triples/s. "
+        )
+    step += (
+        "The rest of a step reads the batch's own arrays (the distinct documents' and "
+        "terms' K values, a few MB, mostly in cache): the scores and their gradients in "
+        "one compiled pass per triple (`kernels.hinge_pass`) and W2's two products over "
+        "the batch's distinct terms. `benchmarks/profile_step.py --corpus runs/synth.jsonl` "
+        "(these 1M documents, with the window) splits the loop as: W1's Adam step 14%, "
+        "the hinge pass 11%, `hinge_gradients`' own 11% (mostly W2's gradient product), "
+        "W2's forward product (`torch.addmm`) 9%, the negatives' membership test 5% "
+        "(`kernels.rows_contain`), the epoch's order 7% (one epoch: its arrays are fresh "
+        "pages), the row gathers 4%, torch's "
+        "softmax 3%, the distinct ids 3%, the rest Python between the passes. The window "
+        "lifted the loop from the previous release's 1.78-2.47M triples/s (five runs); "
+        "before that, W1 and its moments on 2 MiB pages (`neurotopic.memory`), W2's "
+        "products and the softmax on both cores, and the pool's membership test by "
+        "binary search in each pooled document's own terms had lifted it from 1.7-2.4M. "
+        "The training stage of the same code varied by 15-30% between runs on this shared "
+        "machine, with its memory speed."
+    )
+    return [memory, "", step]
+
+
+def _l3_size() -> str:
+    """`` (the L3 cache here: 32 MiB)`` from sysfs, or nothing where sysfs lacks it."""
+    try:
+        size = Path("/sys/devices/system/cpu/cpu0/cache/index3/size").read_text().strip()
+    except OSError:
+        return ""
+    if size.endswith("K") and size[:-1].isdigit():
+        kib = int(size[:-1])
+        size = f"{kib // 1024} MiB" if kib % 1024 == 0 else f"{kib} KiB"
+    return f" (the L3 cache here: {size})"
 
 
 def report(

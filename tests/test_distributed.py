@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -191,16 +192,24 @@ def test_collective_operations_in_a_group_of_one(group_of_one: ProcessGroup) -> 
     assert group.broadcast_seed(5) == 5
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"shuffle_window": 2000, "negative_pool": 64}],  # and a windowed pool
+    ids=["defaults", "windowed"],
+)
 def test_parallel_code_path_resumes_exactly(
     group_of_one: ProcessGroup,
     bbc_small: tuple,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, int],
 ) -> None:
     """Sharding, the all-reduce, the per-rank checkpoint files and the final gather, with
     one process: an interrupted and resumed fit equals an uninterrupted one."""
     texts = list(bbc_small[0][:300])
-    quick = dict(vector_size=30, pretrain_steps=30, epochs=2, batch_size=1024, random_state=0)
+    quick: dict[str, Any] = dict(
+        vector_size=30, pretrain_steps=30, epochs=2, batch_size=1024, random_state=0, **extra
+    )
     with monkeypatch.context() as alone:
         alone.setattr(ProcessGroup, "current", classmethod(lambda cls: Collective()))
         expected = NeuralTopicModel(5, **quick).fit(texts)
