@@ -490,18 +490,24 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             if not isinstance(value, bool | np.bool_):  # a string such as "False" is truthy
                 raise NeurotopicError(f"{name} must be True or False, got {value!r}")
 
+    def _large(self, n_docs: int) -> bool:
+        """Whether ``n_docs`` training documents are too many for W1's rows to stay in
+        cache (above ``8 * batch_size``): where the negative pool and the shuffle window
+        switch on by default."""
+        return n_docs > 8 * self.batch_size
+
     def _negative_pool(self, n_docs: int) -> int:
         """The pool size for ``n_docs`` training documents (``negative_pool=None``: auto)."""
         if self.negative_pool is not None:
             return int(self.negative_pool)
-        return 0 if n_docs <= 8 * self.batch_size else self.batch_size // 4
+        return self.batch_size // 4 if self._large(n_docs) else 0
 
     def _shuffle_window(self, n_docs: int, world_size: int = 1) -> int:
         """The shuffle window for ``n_docs`` training documents in all (``None``: auto),
         in each process's pairs (a process's batch is ``batch_size / world_size``)."""
         if self.shuffle_window is not None:
             return int(self.shuffle_window)
-        if n_docs <= 8 * self.batch_size:
+        if not self._large(n_docs):
             return 0
         return SHUFFLE_WINDOW_BATCHES * -(-self.batch_size // world_size)
 
