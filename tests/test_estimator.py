@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from neurotopic import NeuralTopicModel, NeurotopicError
+from neurotopic import NeuralTopicModel, NeurotopicError, training
 from neurotopic.datasets import load_wordnet_glosses
 from neurotopic.estimator import resolve_device
 from neurotopic.evaluation import evaluate_topics, reference_tokens
@@ -89,6 +89,27 @@ def test_same_seed_same_topics(bbc: object) -> None:
     np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
     c = NeuralTopicModel(6, random_state=4, **quick).fit(texts[:300])
     assert c.topics() != a.topics()
+
+
+def test_same_model_on_any_thread_count(bbc: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One thread, or as many as the machine has with the count changing every step (as
+    the governor changes it when another process takes a core): the same model, bit for
+    bit, and the same fold-in of new documents."""
+    texts = bbc.texts  # type: ignore[attr-defined]
+    quick = {**FAST, "epochs": 3}
+    one = NeuralTopicModel(6, random_state=3, n_jobs=1, **quick).fit(texts[:1500])
+
+    class EveryStep(training.ThreadGovernor):
+        def threads(self) -> int:
+            self.switches += 1
+            return 1 + self.switches % min(2, self.most)
+
+    monkeypatch.setattr(training, "ThreadGovernor", EveryStep)
+    many = NeuralTopicModel(6, random_state=3, n_jobs=None, **quick).fit(texts[:1500])
+    np.testing.assert_array_equal(one.term_topic_, many.term_topic_)
+    np.testing.assert_array_equal(one.doc_topic_, many.doc_topic_)
+    np.testing.assert_array_equal(one.components_, many.components_)
+    np.testing.assert_array_equal(one.transform(texts[1500:]), many.transform(texts[1500:]))
 
 
 def test_auto_device_is_cuda_when_present_else_cpu(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -17,6 +20,7 @@ from neurotopic.optim import RowAdam
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
 from neurotopic.supervised import LabelLayer
+from neurotopic.threads import numba_pool_size
 from neurotopic.training import (
     StepScratch,
     Supervision,
@@ -332,10 +336,13 @@ def test_compiled_passes_give_the_same_numbers_on_any_thread_count() -> None:
         assert torch.equal(x, y)
 
 
-def test_dense_operations_give_the_same_numbers_on_one_and_two_threads() -> None:
-    """W2's two products and the softmax run on torch's threads (all cores); at a
-    training step's shapes (about 2,600 distinct terms, 100-d vectors, K=128) the gradients are
-    the same bit for bit on one thread and on two."""
+@pytest.mark.parametrize("threads", [(1, 1), (2, 1), (1, 2), (2, 2)])
+def test_a_step_gives_the_same_numbers_on_any_thread_count(threads: tuple[int, int]) -> None:
+    """At a training step's shapes (about 2,600 distinct terms, 100-d vectors, K=128) the
+    gradients are the same bit for bit whatever the compiled passes' and torch's thread
+    counts: the passes write their own rows only, and the dense products run on one
+    torch thread (MKL splits ``le.T @ grad_z``'s sum across threads on some CPUs)."""
+    compiled, torch_count = threads
     rng = np.random.default_rng(0)
     n_docs, n_terms, dim, k = 20_000, 4_000, 100, 128
     docs = np.repeat(np.arange(n_docs), 10)
@@ -348,28 +355,74 @@ def test_dense_operations_give_the_same_numbers_on_one_and_two_threads() -> None
     batch = sampler.batch(sampler.epoch_order()[:4096])
     terms, pos, neg = (torch.from_numpy(a) for a in (batch.terms, batch.pos_docs, batch.neg_docs))
     out = []
-    for threads in (1, 2):
+    previous = numba.get_num_threads(), torch.get_num_threads()
+    for n_compiled, n_torch in [(1, 1), (min(compiled, numba_pool_size()), torch_count)]:
+        numba.set_num_threads(n_compiled)
+        torch.set_num_threads(n_torch)
         torch.manual_seed(0)
         network = NTMNetwork(torch.from_numpy(le), n_docs, k)
         with torch.no_grad():
             network.topic_weight.normal_(0.0, 0.1)
         scratch = training.StepScratch(n_docs, n_terms)
-        scratch.dense_threads = threads
         result = training.hinge_gradients(network, terms, pos, neg, 0.5, scratch=scratch)
         assert result.softmax is not None
         out.append((*result.softmax, network.topic_weight.grad, result.hinge))
+    numba.set_num_threads(previous[0])
+    torch.set_num_threads(previous[1])
     for x, y in zip(*out, strict=True):
         assert x is not None and y is not None
         assert torch.equal(x, y)
 
 
-def test_processes_on_one_machine_share_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    from neurotopic.kernels import compiled_threads
+def test_training_follows_the_governors_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop sets the compiled passes' threads the governor asks for, step by step,
+    reports each step's triples, and leaves the caller's count as it was."""
+    asked: list[int] = []
+    reported: list[int] = []
 
-    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
-    alone = compiled_threads()
-    assert alone >= 1
-    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(2 * alone))  # more processes than cores
-    assert compiled_threads() == 1
-    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
-    assert compiled_threads() == alone
+    class Alternating(training.ThreadGovernor):
+        def threads(self) -> int:
+            n = 1 + len(asked) % min(2, self.most)
+            asked.append(n)
+            return n
+
+        def record(self, seconds: float, items: int) -> None:
+            assert numba.get_num_threads() == asked[-1] and seconds > 0
+            reported.append(items)
+
+    monkeypatch.setattr(training, "ThreadGovernor", Alternating)
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=3, holdout=0.1, seed=0)
+    before = numba.get_num_threads()
+    train(pretrained_network(X, le), sampler, TrainConfig(epochs=2, batch_size=16), progress=False)
+    assert numba.get_num_threads() == before
+    assert len(asked) == len(reported) > 4
+    assert sum(reported) == 2 * sampler.n_train * 3
+    if min(2, before) == 2:
+        assert set(asked) == {1, 2}
+
+
+def test_a_progress_bar_in_a_log_file_is_redrawn_every_few_seconds(tmp_path: Path) -> None:
+    """Off a terminal, tqdm redraws at most every 5 s instead of once per batch."""
+    assert training.progress_interval(io.StringIO()) == 5.0
+    with open(tmp_path / "log", "w") as log:
+        assert training.progress_interval(log) == 5.0
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert training.progress_interval(Terminal()) == 0.1
+
+
+def test_a_fit_logged_to_a_file_writes_a_few_lines(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    X, le = planted_corpus()
+    sampler = TripleSampler(X, n_negatives=3, holdout=0.1, seed=0)
+    config = TrainConfig(epochs=3, batch_size=8)  # about 90 batches
+    train(pretrained_network(X, le), sampler, config, progress=True)
+    out, err = capfd.readouterr()
+    assert "epoch 3/3" in out + err
+    redraws = err.count("\r") + err.count("\n")
+    assert redraws < 30, redraws  # first and last draws, epoch lines, not one per batch

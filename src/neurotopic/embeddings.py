@@ -20,7 +20,7 @@ import torch
 from gensim.models import KeyedVectors, Word2Vec
 
 from .errors import NeurotopicError
-from .kernels import available_cores
+from .threads import usable_cores
 from .tokens import TokenArrays, encode_runs
 
 #: Tokens per block of :func:`window_cooccurrence` (about 300 bytes each while a block is
@@ -147,9 +147,6 @@ def window_cooccurrence(
             return total
 
 
-_cpu_count = available_cores  # a module attribute, so tests can pin the thread count
-
-
 def _torch_csr(M: sp.csr_matrix) -> torch.Tensor:
     """``M`` (float32) as a torch sparse CSR tensor (int64 indices; the values shared)."""
     with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
@@ -164,7 +161,13 @@ def _torch_csr(M: sp.csr_matrix) -> torch.Tensor:
 
 
 def randomized_svd_float32(
-    M: sp.csr_matrix, rank: int, *, n_iter: int = 5, n_oversamples: int = 10, seed: int = 0
+    M: sp.csr_matrix,
+    rank: int,
+    *,
+    n_iter: int = 5,
+    n_oversamples: int = 10,
+    seed: int = 0,
+    n_threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Left singular vectors and values of a large sparse matrix, in float32 on all cores.
 
@@ -184,6 +187,8 @@ def randomized_svd_float32(
         As in scikit-learn.
     seed : int
         Seed of the sketch; the result does not depend on the number of cores.
+    n_threads : int, optional
+        Threads of the sparse products (default: :func:`neurotopic.threads.usable_cores`).
 
     Returns
     -------
@@ -203,7 +208,7 @@ def randomized_svd_float32(
         return (S @ torch.from_numpy(np.ascontiguousarray(X))).numpy()
 
     previous = torch.get_num_threads()
-    torch.set_num_threads(_cpu_count())  # row-parallel: the same sums on any count
+    torch.set_num_threads(n_threads or usable_cores())  # row-parallel: same sums on any count
     try:
         for _ in range(n_iter):
             Q = scipy.linalg.lu(product(A, Q), permute_l=True)[0]
@@ -281,6 +286,7 @@ def train_ppmi(
     context_power: float = 0.75,
     n_iter: int = 5,
     seed: int = 0,
+    n_threads: int | None = None,
 ) -> KeyedVectors:
     """Word vectors from a truncated SVD of the window co-occurrence PPMI matrix.
 
@@ -291,7 +297,7 @@ def train_ppmi(
     ``PPMI(w, c) = max(0, log(n(w, c) N / (n(w) N_a(c))))`` with context counts raised
     to ``context_power`` (``N_a(c) = n(c)^a / sum_c' n(c')^a * N``), and
     ``vectors = U sqrt(S)`` of the rank-``vector_size`` randomized SVD: scikit-learn's
-    computed by :func:`randomized_svd_float32` on all cores (1.6x faster than
+    computed by :func:`randomized_svd_float32` on ``n_threads`` cores (1.6x faster than
     scikit-learn's float64 original on BBC News' 19k words, 8x on a million short
     documents' 50M non-zeros).
 
@@ -310,6 +316,9 @@ def train_ppmi(
         Power iterations of the randomized SVD.
     seed : int
         Seed of the randomized SVD.
+    n_threads : int, optional
+        Threads of its sparse products (default: every usable core); the vectors are
+        the same on any count.
 
     Returns
     -------
@@ -334,7 +343,7 @@ def train_ppmi(
         kv.add_vectors(words, np.zeros((n_words, vector_size), dtype=np.float32))
         return kv
     rank = min(vector_size, n_words - 1) if n_words > 1 else 1
-    u, s = randomized_svd_float32(ppmi, rank, n_iter=n_iter, seed=seed)
+    u, s = randomized_svd_float32(ppmi, rank, n_iter=n_iter, seed=seed, n_threads=n_threads)
     vectors = np.zeros((n_words, vector_size), dtype=np.float32)
     vectors[:, :rank] = u * np.sqrt(s)
     kv.add_vectors(words, vectors)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -29,7 +27,6 @@ from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
 from .fingerprint import fingerprint
 from .inference import fold_in
-from .kernels import compiled_threads
 from .model import NTMNetwork
 from .pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
 from .readout import (
@@ -58,6 +55,7 @@ from .supervised import (
     refit_label_layer,
 )
 from .text import Analyzer, PhraseModel
+from .threads import resolve_n_jobs, thread_budget
 from .training import Supervision, TrainConfig, train
 from .vocabulary import Vocabulary, analyse_corpus
 
@@ -107,26 +105,6 @@ def _check_texts(texts: Any, what: str = "texts") -> list[str]:
     if not docs:
         raise NeurotopicError(f"{what} is empty; pass at least 2 documents")
     return docs
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run torch's CPU operations on ``n`` threads, restoring the previous count after.
-
-    Parallel reductions in torch's sparse and scatter kernels may sum in a different
-    order from run to run; one thread makes a fit bit-for-bit reproducible.  The
-    compiled passes (:mod:`neurotopic.kernels`) get this process's share of the cores
-    (:func:`neurotopic.kernels.compiled_threads`): their sums do not depend on it.
-    """
-    previous = torch.get_num_threads()
-    previous_compiled = numba.get_num_threads()
-    torch.set_num_threads(max(1, int(n)))
-    numba.set_num_threads(compiled_threads())
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-        numba.set_num_threads(previous_compiled)
 
 
 def auto_word2vec_epochs(n_tokens: int, target: float = 8e6) -> int:
@@ -296,14 +274,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         0.593 to 0.69 and publication-day R^2 from -0.06 to 0.31.
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
-    n_jobs : int, default=1
-        Threads of word2vec training and of torch on the CPU; more can be faster but
-        is not reproducible (parallel sums change order between runs).  The compiled
-        training passes and the word vectors' SVD use every core whatever ``n_jobs``:
-        their sums are the same on any thread count.  So do a training step's dense
-        operations (W2's two products, the softmax and sigmoid): row-wise, and MKL's
-        products at those shapes agree bit for bit on one and two threads
-        (``tests/test_training.py`` checks it on the machine it runs on).
+    n_jobs : int or None, default=None
+        Threads of the compiled training passes, the word vectors' sparse products,
+        BLAS and word2vec.  None or -1: every core this process may use (its CPU
+        affinity, capped by a cgroup CPU quota, ``OMP_NUM_THREADS`` and
+        ``NUMBA_NUM_THREADS``); -2: all but one.  The result does not depend on it: the
+        parallel passes write their own rows only, and torch's other CPU operations run
+        on one thread.  The one exception is ``vectors="word2vec"`` with ``n_jobs`` above
+        1 (gensim's worker threads update the vectors in the order they run); with
+        None, word2vec trains on one thread.  While training, the compiled passes drop
+        to fewer threads whenever that is measured to be faster (another process
+        sharing a core), which does not change the model either.
     checkpoint_dir : str, path or None, default=None
         Directory for checkpoints of the fit (see :mod:`neurotopic.checkpoint`): the
         text stage, then the weights, optimiser moments and sampler state after every
@@ -395,7 +376,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         label_loss_weight: float = 0.1,
         label_readout: str = "refit",
         device: str = "auto",
-        n_jobs: int = 1,
+        n_jobs: int | None = None,
         checkpoint_dir: str | os.PathLike[str] | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: bool = False,
@@ -463,7 +444,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             raise NeurotopicError(
                 f"relevance_lambda must be in [0, {MAX_RELEVANCE:g}] or None, got {lam!r}"
             )
-        names = ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size", "n_jobs")
+        resolve_n_jobs(self.n_jobs)  # a one-line error for 0 or a non-integer
+        names = ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size")
         for name in (*names, "n_iter_no_change"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
@@ -566,7 +548,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         stage = comm.share(
             lambda: self._text_stage(docs, seed, timings, store), TextStage.encode, TextStage.decode
         )
-        with torch_threads(self.n_jobs):
+        with thread_budget(resolve_n_jobs(self.n_jobs)):
             self._pretrain_and_train(
                 stage.vocabulary,
                 stage.analyzer,
@@ -624,7 +606,12 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         t1 = time.perf_counter()
         if isinstance(self.vectors, str) and self.vectors == "ppmi":
             self._log("training PPMI-SVD word vectors")
-            kv = train_ppmi(corpus.words, vector_size=self.vector_size, seed=seed)
+            kv = train_ppmi(
+                corpus.words,
+                vector_size=self.vector_size,
+                seed=seed,
+                n_threads=resolve_n_jobs(self.n_jobs),
+            )
         elif isinstance(self.vectors, str) and self.vectors == "word2vec":
             sentences = corpus.words.to_lists()
             w2v_epochs = self.word2vec_epochs or auto_word2vec_epochs(sum(map(len, sentences)))
@@ -634,7 +621,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 vector_size=self.vector_size,
                 epochs=w2v_epochs,
                 seed=seed,
-                workers=self.n_jobs,
+                workers=1 if self.n_jobs is None else resolve_n_jobs(self.n_jobs),
             )
         elif isinstance(self.vectors, KeyedVectors):
             kv = self.vectors
@@ -958,7 +945,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "components_")
         docs = _check_texts(texts)
-        with torch_threads(self.n_jobs):
+        with thread_budget(resolve_n_jobs(self.n_jobs)):
             return _softmax(self._fold_in_counts(self.doc_term_matrix(docs)))
 
     def _fold_in_counts(self, X: sp.csr_matrix) -> np.ndarray:

@@ -35,9 +35,6 @@ sums by rounding (about 1e-7) and are the same from run to run on a given machin
 
 from __future__ import annotations
 
-import os
-
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -64,26 +61,6 @@ _FILTER_CONTAINS = (
 )
 #: Fibonacci hashing's multiplier (2**64 / golden ratio), shared with the sampler's filter.
 FILTER_MULTIPLIER = 0x9E3779B97F4A7C15
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS reports it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def compiled_threads() -> int:
-    """Threads for the parallel passes: this process's share of the cores.
-
-    All of them alone; under ``torchrun`` (``LOCAL_WORLD_SIZE`` processes on this
-    machine) an equal share each, so the processes do not oversubscribe the cores.
-    The passes give the same numbers on any count.
-    """
-    cores = available_cores()
-    local = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
-    most = int(getattr(numba.config, "NUMBA_NUM_THREADS", cores))  # the pool size
-    return max(1, min(most, cores // local))
 
 
 @njit(_GROUP_BY, cache=True, nogil=True)

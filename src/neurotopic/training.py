@@ -7,12 +7,14 @@ stopped, and run data-parallel (see :mod:`neurotopic.distributed`).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import torch
 from tqdm.auto import tqdm
@@ -20,7 +22,6 @@ from tqdm.auto import tqdm
 from .distributed import Collective
 from .errors import NeurotopicError
 from .kernels import (
-    compiled_threads,
     distinct_sorted,
     gather_rows,
     hinge_pass,
@@ -32,6 +33,7 @@ from .optim import DenseAdam, RowAdam
 from .sampling import Batch, TripleSampler
 from .stopping import stop_on_signals
 from .supervised import LabelLayer, label_loss
+from .threads import ThreadGovernor
 
 
 @dataclass(frozen=True)
@@ -209,18 +211,21 @@ class StepScratch:
     def __init__(self, n_docs: int, n_terms: int) -> None:
         self.doc_slot = np.full(n_docs, -1, dtype=np.int32)
         self.term_slot = np.full(n_terms, -1, dtype=np.int32)
-        # The step's dense operations get the compiled passes' cores: W2's two products
-        # were a quarter of a step on one thread (benchmarks/profile_step.py).
-        self.dense_threads = compiled_threads()
 
     @contextmanager
     def dense(self) -> Iterator[None]:
-        """torch's CPU operations on :attr:`dense_threads` threads, then as before."""
+        """torch's CPU operations on one thread, then as before.
+
+        MKL may split a product's sum across threads (it does on some Intel CPUs for
+        ``le.T @ grad_z``, whose sum runs over the batch's terms), which changes its
+        rounding with the thread count; on one thread the step's numbers are the same
+        on any number of cores, and the compiled passes carry the parallel work.
+        """
         previous = torch.get_num_threads()
-        if previous == self.dense_threads:
+        if previous == 1:
             yield
             return
-        torch.set_num_threads(self.dense_threads)
+        torch.set_num_threads(1)
         try:
             yield
         finally:
@@ -366,8 +371,9 @@ def hinge_gradients(
     scratch : StepScratch, optional
         With ``kernel``, find the batch's distinct ids and gather their W1 rows with
         the compiled passes (same numbers, less time on large corpora), run the dense
-        operations (softmax, W2's products, sigmoid) on ``scratch.dense_threads``, and
-        leave the backward through the softmax to the optimiser (``StepResult.softmax``).
+        operations (softmax, W2's products, sigmoid) on one torch thread
+        (:meth:`StepScratch.dense`), and leave the backward through the softmax to the
+        optimiser (``StepResult.softmax``).
 
     Returns
     -------
@@ -557,6 +563,20 @@ def stopped_early(history: list[dict[str, Any]], n_iter_no_change: int, tol: flo
 MIN_STOPPING_TRIPLES = 2000
 
 
+def progress_interval(stream: Any) -> float:
+    """Seconds between progress-bar redraws: tqdm's 0.1 on a terminal, 5 elsewhere.
+
+    Where the stream is not a terminal (a CI log, ``nohup``, a notebook's captured
+    output) every redraw stays in the file, so a fit writes one line every 5 seconds
+    instead of one per batch.
+    """
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return 0.1 if isatty is not None and isatty() else 5.0
+    except ValueError:  # a closed stream
+        return 5.0
+
+
 _TOTALS = ("hinge", "correct", "count", "triples", "label", "steps", "seconds")
 
 
@@ -658,8 +678,11 @@ def train(
     n_iter_no_change = config.n_iter_no_change if n_held >= MIN_STOPPING_TRIPLES else 0
     n_batches = len(bounds) - 1
     scratch = None
+    budget = numba.get_num_threads()  # the compiled passes' threads, set by the caller
+    governor = ThreadGovernor(1)
     if network.topic_weight.device.type == "cpu":
         scratch = StepScratch(network.doc_logits.num_embeddings, network.term_vectors.shape[0])
+        governor = ThreadGovernor(budget)
 
     def state(epoch: int, step: int) -> TrainState:
         return TrainState(
@@ -681,6 +704,7 @@ def train(
         unit="batch",
         dynamic_ncols=True,
         leave=False,
+        mininterval=progress_interval(sys.stderr),
     )
     with stop_on_signals(enabled=checkpoint is not None) as stop:
         try:
@@ -696,6 +720,8 @@ def train(
                 if order is None:
                     order, totals, first_step = sampler.epoch_order(), _new_totals(), 0
                 for step in range(first_step, n_batches):
+                    step_start = time.perf_counter()
+                    numba.set_num_threads(governor.threads())
                     batch = sampler.batch_at(order, bounds[step], bounds[step + 1])
                     dense_opt.zero_grad(set_to_none=True)
                     result = compute_step(
@@ -714,12 +740,14 @@ def train(
                         totals["correct"] += float((diff > 0).sum() + 0.5 * (diff == 0).sum())
                         totals["count"] += hinge.numel()
                     totals["triples"] += hinge.numel()
-                    bar.update(1)
+                    governor.record(time.perf_counter() - step_start, hinge.numel())
                     bar.set_postfix(
                         epoch=epoch,
                         hinge=f"{totals['hinge'] / totals['count']:.4f}",
                         acc=f"{totals['correct'] / totals['count']:.3f}",
+                        refresh=False,  # drawn by update, at most once per mininterval
                     )
+                    bar.update(1)
                     if stopping and checkpoint is not None:
                         totals["seconds"] += time.perf_counter() - start
                         checkpoint(state(epoch - 1, step + 1))
@@ -754,4 +782,5 @@ def train(
                         raise KeyboardInterrupt
         finally:
             bar.close()
+            numba.set_num_threads(budget)
     return history
