@@ -8,6 +8,8 @@ rounds so that a slow minute of the machine touches every set-up alike:
 * ``idle``: nothing else running;
 * ``busy``: beside ``while True: pass`` pinned to the first core of this process's
   affinity, at normal priority;
+* ``busy, threads fixed``: the same, with the compiled passes kept on every core (the
+  thread governor off; tomotopy runs as in ``busy``);
 * ``nice``: the same neighbour at ``nice -n 19``;
 * ``one thread``: nothing else running, ``n_jobs=1`` (tomotopy: ``workers=1``).
 
@@ -44,13 +46,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine, replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
-SETUPS = ("idle", "busy", "nice", "one thread")
+SETUPS = ("idle", "busy", "busy, threads fixed", "nice", "one thread")
 
 
 @contextmanager
 def neighbour(setup: str) -> Iterator[None]:
     """A busy loop on this process's first core for ``busy`` and ``nice``; else nothing."""
-    if setup not in ("busy", "nice"):
+    if not setup.startswith("busy") and setup != "nice":
         yield
         return
     core = min(os.sched_getaffinity(0))
@@ -106,8 +108,10 @@ def neurotopic_runner(texts: list[str]) -> Callable[[str], tuple[float, float]]:
     counts: Counter[int] = Counter()
 
     class Counting(training.ThreadGovernor):
+        fixed = False
+
         def threads(self) -> int:
-            n = super().threads()
+            n = self.most if self.fixed else super().threads()
             counts[n] += 1
             return n
 
@@ -116,6 +120,7 @@ def neurotopic_runner(texts: list[str]) -> Callable[[str], tuple[float, float]]:
         sampler = captured["sampler"]
         sampler.rng.bit_generator.state = copy.deepcopy(captured["rng"])
         counts.clear()
+        Counting.fixed = setup == "busy, threads fixed"
         n_jobs = 1 if setup == "one thread" else None
         governor, training.ThreadGovernor = training.ThreadGovernor, Counting  # type: ignore[misc]
         try:
@@ -216,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "neurotopic: one training epoch (`n_jobs=None`); tomotopy: seconds per Gibbs "
         f"iteration of `LDAModel(k=128)` ({args.lda_iterations} iterations from the same "
         "start, all cores). "
-        "`busy`: `while True: pass` pinned to one core at normal priority; `nice`: the "
+        "`busy`: `while True: pass` pinned to one core at normal priority (`threads fixed`: "
+        "neurotopic's compiled passes kept on every core); `nice`: the "
         "same at `nice -n 19`; `one thread`: `n_jobs=1` and `workers=1`, nothing else "
         "running.\n\n"
         + text

@@ -116,6 +116,7 @@ def test_public_api_is_exactly_all() -> None:
         "readout",
         "sampling",
         "text",
+        "threads",
         "tokens",
         "training",
         "vocabulary",

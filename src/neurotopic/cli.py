@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-jobs",
         type=int,
         metavar="N",
-        help="CPU threads of torch and word2vec (default: 1, bit-for-bit reproducible; "
-        "more is faster, but parallel sums may differ from run to run)",
+        help="CPU threads (default: every core this process may use; -1 all, -2 all but one). "
+        "The model is the same on any count (word2vec vectors excepted above 1)",
     )
     fit.add_argument(
         "--vector-size",

@@ -33,6 +33,14 @@ from threadpoolctl import threadpool_limits
 
 from .errors import NeurotopicError
 
+__all__ = [
+    "ThreadGovernor",
+    "cgroup_cpu_limit",
+    "resolve_n_jobs",
+    "thread_budget",
+    "usable_cores",
+]
+
 #: Where a cgroup (v2, then v1) states a CPU quota; read by :func:`cgroup_cpu_limit`.
 CGROUP_V2_MAX = Path("/sys/fs/cgroup/cpu.max")
 CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
