@@ -275,8 +275,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
     n_jobs : int or None, default=None
-        Threads of the compiled training passes, the word vectors' sparse products,
-        BLAS and word2vec.  None or -1: every core this process may use (its CPU
+        Threads of the compiled training passes, the word vectors' sparse products
+        and word2vec.  None or -1: every core this process may use (its CPU
         affinity, capped by a cgroup CPU quota, ``OMP_NUM_THREADS`` and
         ``NUMBA_NUM_THREADS``); -2: all but one.  The result does not depend on it: the
         parallel passes write their own rows only, and torch's other CPU operations run

@@ -1,12 +1,13 @@
 """How many threads a fit may run, and how many it should run right now.
 
-A fit runs three kinds of threads: the compiled passes of the training loop
-(:mod:`neurotopic.kernels`, numba's pool), the sparse products of the word vectors' SVD
-(torch's pool) and the BLAS calls of numpy and scipy.  :func:`usable_cores` is the most
-this process may use: the cores of its CPU affinity, capped by a cgroup CPU quota (a
-container's ``--cpus``), by ``OMP_NUM_THREADS`` and ``NUMBA_NUM_THREADS`` when set, and
-shared equally between the processes of a ``torchrun`` job on this machine.
-:func:`resolve_n_jobs` turns an estimator's ``n_jobs`` into a thread count within it.
+A fit's parallel work runs on two pools: the compiled passes of the training loop
+(:mod:`neurotopic.kernels`, numba's) and the sparse products of the word vectors' SVD
+(torch's); everything else runs on one thread (:func:`thread_budget`).
+:func:`usable_cores` is the most this process may use: the cores of its CPU affinity,
+capped by a cgroup CPU quota (a container's ``--cpus``), by ``OMP_NUM_THREADS`` and
+``NUMBA_NUM_THREADS`` when set, and shared equally between the processes of a
+``torchrun`` job on this machine.  :func:`resolve_n_jobs` turns an estimator's
+``n_jobs`` into a thread count within it.
 
 Every parallel pass writes its own rows only, so its numbers do not depend on the
 thread count; torch's other CPU operations run on one thread (their parallel sums may
@@ -141,17 +142,20 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
 
 @contextmanager
 def thread_budget(n_threads: int) -> Iterator[None]:
-    """Run the compiled passes, the sparse products and BLAS on ``n_threads`` threads.
+    """Run the compiled passes on ``n_threads`` threads, torch and BLAS on one.
 
-    torch's own CPU operations get one thread (the SVD's sparse products raise it
-    for their duration: they are row-parallel).  Everything is restored after.
+    The compiled passes (and the SVD's sparse products, which raise torch's count
+    for their duration: they are row-parallel) carry a fit's parallel work.  torch's
+    other CPU operations and numpy's and scipy's BLAS calls (k-means, the SVD's small
+    factorisations, all a few milliseconds) run on one thread, where their sums cannot
+    change order with the thread count.  Everything is restored after.
     """
     previous_torch = torch.get_num_threads()
     previous_compiled = numba.get_num_threads()
     torch.set_num_threads(1)
     numba.set_num_threads(min(n_threads, numba_pool_size()))
     try:
-        with threadpool_limits(limits=n_threads, user_api="blas"):
+        with threadpool_limits(limits=1, user_api="blas"):
             yield
     finally:
         torch.set_num_threads(previous_torch)
