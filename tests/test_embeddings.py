@@ -116,10 +116,12 @@ def test_load_glove_text_without_header(tmp_path: Path) -> None:
     assert_same_vectors(load_vectors(gz))
 
 
-def test_load_gensim_keyed_vectors(kv: KeyedVectors, tmp_path: Path) -> None:
+def test_load_gensim_keyed_vectors_only_when_trusted(kv: KeyedVectors, tmp_path: Path) -> None:
     path = tmp_path / "vectors.kv"
     kv.save(str(path))
-    assert_same_vectors(load_vectors(path))
+    with pytest.raises(NeurotopicError, match="is a gensim pickle, and loading it would run"):
+        load_vectors(path)
+    assert_same_vectors(load_vectors(path, trust_pickle=True))
 
 
 def test_missing_file_raises(tmp_path: Path) -> None:
@@ -132,7 +134,7 @@ def test_missing_file_raises(tmp_path: Path) -> None:
     [
         ("garbage.txt", b"this is not a vectors file\nat all\n"),
         ("garbage.bin", bytes(range(256)) * 4),
-        ("garbage.kv", b"not a pickle"),
+        ("garbage.kv", b"not a pickle"),  # refused before it is read
         ("header.txt", b"3 2\nword 0.1 0.2\n"),  # fewer rows than the header says
     ],
 )
@@ -140,7 +142,7 @@ def test_unreadable_file_raises_one_line_error(tmp_path: Path, name: str, conten
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(NeurotopicError, match="cannot read word vectors") as info:
-        load_vectors(path)
+        load_vectors(path, trust_pickle=True)  # a trusted .kv that is no pickle either
     assert "\n" not in str(info.value)
 
 

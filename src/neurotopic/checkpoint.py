@@ -201,7 +201,10 @@ class Checkpoint:
                         )
                     _remove_temporaries(target)
                     return int(meta["seed"])
-            elif target.exists() and (not target.is_dir() or any(target.iterdir())):
+            elif target.is_symlink() or (
+                target.exists()
+                and (not target.is_dir() or any(not _temporary(e) for e in target.iterdir()))
+            ):
                 raise NeurotopicError(
                     f"'{target}' exists and is not a neurotopic checkpoint; choose another "
                     "checkpoint directory"
@@ -245,7 +248,7 @@ class Checkpoint:
             io.write_json(tmp / "vocabulary.json", meta)
             save_file(arrays, str(tmp / "text.safetensors"))
 
-        io.write_atomically(self.path / "text", write, overwrite=True)
+        io.write_atomically(self.path / "text", write, overwrite=True, only_models=False)
 
     # ------------------------------------------------------ training state
     def saver(
@@ -387,7 +390,7 @@ class Checkpoint:
         return TrainState(
             epoch=int(info["epoch"]),
             step=int(info["step"]),
-            history=list(info["history"]),
+            history=io.nan_records(list(info["history"])),
             rng_state=own_info["rng"],
             dense_optimiser=dense,
             row_optimiser={
@@ -405,8 +408,13 @@ def _corrupt(path: Path, exc: BaseException) -> NeurotopicError:
     return NeurotopicError(f"checkpoint '{path}' is corrupt ({reason}); delete it to start over")
 
 
+def _temporary(entry: Path) -> bool:
+    """A leftover of a run killed while writing (``.NAME.tmp-...`` or ``.NAME.old-...``)."""
+    return entry.name.startswith(".") and (".tmp" in entry.name or ".old" in entry.name)
+
+
 def _remove_temporaries(path: Path) -> None:
     """Leftovers of a run killed while writing (their content is incomplete)."""
     for entry in path.iterdir():
-        if entry.name.startswith(".") and (".tmp" in entry.name or ".old" in entry.name):
+        if _temporary(entry):
             shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()

@@ -6,12 +6,14 @@ Every error from bad input ends with one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import logging
 import os
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,6 +23,7 @@ import numpy as np
 from . import checkpoint, distributed, io
 from ._version import __version__
 from .corpus import read_corpus
+from .embeddings import load_vectors
 from .errors import NeurotopicError
 from .estimator import NeuralTopicModel, resolve_device
 
@@ -67,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="word vectors: 'ppmi' (PPMI-SVD trained on the corpus, the default), 'word2vec' "
         "(skip-gram trained on the corpus) or a pre-trained file "
         "(word2vec .bin/.txt, GloVe .txt, gensim .kv)",
+    )
+    fit.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow --vectors to be a gensim .kv/.model file: these are Python pickles, "
+        "and loading one runs any code it holds, so pass it only for files you made",
     )
     fit.add_argument(
         "--n-jobs",
@@ -281,9 +290,25 @@ def _setup_logging(quiet: bool) -> None:
     logger.propagate = False
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences among them) shown as
+    ``\\x1b``-style escapes, so a crafted term cannot drive the user's terminal.
+
+    Examples
+    --------
+    >>> printable("red\\x1b[31m wine")
+    'red\\\\x1b[31m wine'
+    """
+    return "".join(
+        c if unicodedata.category(c)[0] != "C" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
 def _print_topics(model: NeuralTopicModel, top: int, exclude: Sequence[str] = ()) -> None:
     for k, terms in enumerate(model.topics(top_n=top, exclude=exclude)):
-        print(f"topic {k:>3}  ({model.topic_prevalence_[k]:5.1%})  {', '.join(terms)}")
+        shown = ", ".join(printable(t) for t in terms)
+        print(f"topic {k:>3}  ({model.topic_prevalence_[k]:5.1%})  {shown}")
 
 
 def _fit_and_save(
@@ -296,10 +321,7 @@ def _fit_and_save(
     checkpoint_dir: Path | None = None,
     rank: int = 0,
 ) -> NeuralTopicModel:
-    if out.exists() and not force:
-        raise NeurotopicError(
-            f"output '{out}' already exists; choose another path or pass --force to replace it"
-        )
+    io.check_replaceable(out, force)  # before the fit: refuse now what save would refuse
     model = NeuralTopicModel(
         args.topics,
         epochs=args.epochs,
@@ -329,9 +351,17 @@ def _fit_and_save(
     return model
 
 
+def _vectors_option(args: argparse.Namespace) -> Any:
+    """``--vectors``: a name or path, or with ``--trust-pickle`` the loaded gensim file."""
+    vectors = getattr(args, "vectors", None)
+    if getattr(args, "trust_pickle", False) and vectors not in (None, "ppmi", "word2vec"):
+        return load_vectors(vectors, trust_pickle=True)
+    return vectors
+
+
 def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "vectors": getattr(args, "vectors", None),
+        "vectors": _vectors_option(args),
         "vector_size": getattr(args, "vector_size", None),
         "n_jobs": getattr(args, "n_jobs", None),
         "min_df": getattr(args, "min_df", None),
@@ -361,9 +391,21 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     # Checkpoints go to OUT.checkpoint (or the --resume DIR); the fit is data-parallel
     # when torchrun launched it (WORLD_SIZE > 1 in the environment).
     out = Path(args.out)
+    io.check_replaceable(out, args.force)  # before anything is read or written
     ckpt = Path(args.resume) if args.resume else checkpoint.default_path(out)
     joined = distributed.init_from_env(cuda=resolve_device(args.device).type == "cuda")
     comm = distributed.ProcessGroup.current()
+    with contextlib.ExitStack() as stack:
+        if comm.rank == 0:  # one fit at a time per --out: a second gets a one-line error
+            stack.enter_context(io.writer_lock(out, "fit"))
+        model = _fit_under_lock(args, out, ckpt, comm, joined)
+    if comm.rank == 0:
+        _print_topics(model, args.top)
+
+
+def _fit_under_lock(
+    args: argparse.Namespace, out: Path, ckpt: Path, comm: Any, joined: bool
+) -> NeuralTopicModel:
     try:
         checkpoint.prepare(ckpt, resume=args.resume is not None, force=args.force, comm=comm)
         try:
@@ -386,8 +428,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     finally:
         if joined:
             distributed.shutdown()
-    if comm.rank == 0:
-        _print_topics(model, args.top)
+    return model
 
 
 def _interrupted(ckpt: Path, resumed: bool, rank: int) -> str:
@@ -413,7 +454,7 @@ def _cmd_topics(args: argparse.Namespace) -> None:
             }
             for k, terms in enumerate(model.topic_terms(args.top, exclude))
         ]
-        print(json.dumps(topics, ensure_ascii=False, indent=2))
+        print(json.dumps(topics, indent=2))  # \\u escapes: no raw control characters
     else:
         _print_topics(model, args.top, exclude)
 

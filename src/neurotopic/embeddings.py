@@ -350,27 +350,37 @@ def train_ppmi(
     return kv
 
 
-def load_vectors(path: str | os.PathLike[str]) -> KeyedVectors:
+def load_vectors(path: str | os.PathLike[str], *, trust_pickle: bool = False) -> KeyedVectors:
     """Load pre-trained word vectors, guessing the format from the file.
 
-    Supported: word2vec binary (``.bin``), word2vec text (a ``count dim`` header line),
-    GloVe text (no header), optionally gzip-compressed (``.gz``), and files saved by
-    gensim's ``KeyedVectors.save`` (``.kv`` / ``.model``).
+    Supported: word2vec binary (``.bin``), word2vec text (a ``count dim`` header line,
+    as fastText's ``.vec``), GloVe text (no header), optionally gzip-compressed
+    (``.gz``).  None of these can carry code.  Files saved by gensim's
+    ``KeyedVectors.save`` (``.kv`` / ``.model``) are Python pickles, and loading one
+    runs whatever code it holds, so they are read only with ``trust_pickle=True``
+    (the CLI's ``--trust-pickle``), for files you made yourself.
 
     Raises
     ------
     NeurotopicError
-        If the file is missing or cannot be read as word vectors.
+        If the file is missing, is a pickle and ``trust_pickle`` is False, or cannot be
+        read as word vectors.
     """
     p = Path(path)
     if not p.is_file():
         raise NeurotopicError(
             f"vectors file '{p}' does not exist; pass a word2vec (.bin/.txt), GloVe (.txt) "
-            "or gensim KeyedVectors (.kv) file"
+            "or fastText (.vec) file"
         )
     suffixes = [s.lower() for s in p.suffixes]
     try:
         if suffixes and suffixes[-1] in (".kv", ".model"):
+            if not trust_pickle:
+                raise NeurotopicError(
+                    f"vectors file '{p}' is a gensim pickle, and loading it would run any code "
+                    "it holds; save the vectors as word2vec text or binary, or pass "
+                    "--trust-pickle (trust_pickle=True) for a file you made yourself"
+                )
             return KeyedVectors.load(str(p))
         if ".bin" in suffixes:
             return KeyedVectors.load_word2vec_format(str(p), binary=True)
@@ -384,7 +394,7 @@ def load_vectors(path: str | os.PathLike[str]) -> KeyedVectors:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise NeurotopicError(
             f"cannot read word vectors from '{p}' ({reason}); pass a word2vec binary (.bin), "
-            "word2vec/GloVe text or gensim KeyedVectors (.kv) file"
+            "word2vec/GloVe text or fastText (.vec) file"
         ) from None
 
 
@@ -408,7 +418,18 @@ def term_vectors(
         Term vectors; rows of terms with a missing word are zero.
     found : ndarray of shape (n_terms,), bool
         Whether every word of the term has a vector.
+
+    Raises
+    ------
+    NeurotopicError
+        If a word vector holds NaN or an infinity (it would make every weight NaN).
     """
+    if len(vectors.vectors) and not np.all(np.isfinite(vectors.vectors)):
+        bad = int((~np.isfinite(vectors.vectors)).any(axis=1).sum())
+        raise NeurotopicError(
+            f"the word vectors hold NaN or infinite values ({bad} words); fix or drop "
+            "those rows of the vectors file"
+        )
     dim = int(vectors.vector_size)
     le = np.zeros((len(terms), dim), dtype=np.float32)
     found = np.zeros(len(terms), dtype=bool)

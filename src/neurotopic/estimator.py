@@ -75,6 +75,10 @@ SHORT_DOCUMENT_RELEVANCE = 1.0
 RELEVANCE_DIVERSITY_TOLERANCE = 0.02
 #: Batches per shuffle window when ``shuffle_window=None`` picks one (large corpora).
 SHUFFLE_WINDOW_BATCHES = 5
+#: Fold-in steps beyond which a model's settings are refused (10 is the default; a
+#: corrupt or hostile config.json could otherwise ask for a fold-in that never ends).
+MAX_TRANSFORM_STEPS = 10_000
+
 _WEIGHTS = (
     "term_vectors",
     "topic_weight",
@@ -450,6 +454,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
                 raise NeurotopicError(f"{name} must be a positive integer, got {value!r}")
+        steps = self.transform_steps
+        if not isinstance(steps, int | np.integer) or not 1 <= steps <= MAX_TRANSFORM_STEPS:
+            raise NeurotopicError(
+                f"transform_steps must be an integer from 1 to {MAX_TRANSFORM_STEPS}, got {steps!r}"
+            )
         if self.task is not None and self.task not in TASKS:
             raise NeurotopicError(
                 f"task must be None or one of {', '.join(TASKS)}, got {self.task!r}"
@@ -1203,6 +1212,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
 
         try:
             model = cls(**config["params"])
+            try:
+                model._check_params()
+            except NeurotopicError as exc:
+                raise corrupt(str(exc)) from None
             terms = [str(t) for t in vocabulary["terms"]]
             shapes = {name: arrays[name].shape for name in _WEIGHTS}
             n_docs, n_terms = shapes["doc_logits"][0], len(terms)
@@ -1218,24 +1231,30 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 or arrays["train_indptr"][-1] != len(indices)
             ):
                 raise corrupt("weights do not match the vocabulary or the settings")
+            problem = io.check_arrays(arrays, _WEIGHTS)
+            if problem is not None:
+                raise corrupt(problem)
             X = sp.csr_matrix(
                 (arrays["train_counts"], indices, arrays["train_indptr"]), shape=(n_docs, n_terms)
             )
-            model._set_fitted(
-                vocab=Vocabulary(terms, np.asarray(vocabulary["doc_freq"], dtype=np.int64), n_docs),
-                analyzer=Analyzer(
-                    stop_words=frozenset(vocabulary["stop_words"]),
-                    phrases=PhraseModel.from_json(vocabulary["phrases"]),
-                ),
-                term_vectors=arrays["term_vectors"],
-                topic_weight=arrays["topic_weight"],
-                topic_bias=arrays["topic_bias"],
-                doc_logits=arrays["doc_logits"],
-                X=X,
-                seed=int(config["random_seed"]),
-                history=history,
-                background_scale=(config.get("readout") or {}).get("scale"),
-            )
+            with thread_budget(resolve_n_jobs(model.n_jobs)):  # as in fit: BLAS on one thread
+                model._set_fitted(
+                    vocab=Vocabulary(
+                        terms, np.asarray(vocabulary["doc_freq"], dtype=np.int64), n_docs
+                    ),
+                    analyzer=Analyzer(
+                        stop_words=frozenset(vocabulary["stop_words"]),
+                        phrases=PhraseModel.from_json(vocabulary["phrases"]),
+                    ),
+                    term_vectors=arrays["term_vectors"],
+                    topic_weight=arrays["topic_weight"],
+                    topic_bias=arrays["topic_bias"],
+                    doc_logits=arrays["doc_logits"],
+                    X=X,
+                    seed=int(config["random_seed"]),
+                    history=history,
+                    background_scale=(config.get("readout") or {}).get("scale"),
+                )
             model.fit_seconds_ = config.get("fit_seconds", {})
             meta = config.get("labels")
             if meta is not None:
@@ -1256,7 +1275,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 model._set_supervised(labels, weight, bias, features)
         except NeurotopicError:
             raise
-        except (KeyError, TypeError, ValueError, AssertionError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, AssertionError, IndexError, AttributeError) as exc:
             raise corrupt(f"{type(exc).__name__}: {exc}") from None
         return model
 

@@ -10,22 +10,31 @@ A model directory holds::
     doc_topics.csv       one row per training document: K probabilities, dominant topic
 
 Everything is written into a temporary sibling directory which is then renamed into
-place, so an interrupted save never leaves a half-written model behind.
+place (swapped with the old model in one step, where the system allows), under an
+advisory lock, so an interrupted save never leaves a half-written model behind and two
+writers never mix their files.  Readers open every file through one handle on the
+directory, so a model replaced while it is read is read whole, old or new.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
+import errno
+import fcntl
+import glob
 import json
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load, save_file
 
 from .errors import NeurotopicError
 
@@ -34,8 +43,136 @@ FORMAT_VERSION = 1
 REQUIRED = ("config.json", "vocabulary.json", "weights.safetensors")
 
 
-def write_atomically(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
+def is_model_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory whose config.json says it is a neurotopic model."""
+    try:
+        config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("format") == FORMAT
+
+
+@contextmanager
+def writer_lock(path: Path, purpose: str = "write") -> Iterator[None]:
+    """Hold an advisory lock on output ``path`` (a hidden ``.NAME.PURPOSE.lock`` beside it).
+
+    A second process asking for the same lock gets a one-line error instead of
+    interleaving its writes with this one's.  The lock ends with the process, however
+    it ends; the lock file is removed on release (a process killed meanwhile leaves
+    the empty file, which the next writer locks and removes).
+
+    Raises
+    ------
+    NeurotopicError
+        When another process holds the lock.
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise NeurotopicError(f"directory '{parent}' does not exist; create it first")
+    lock = parent / f".{path.name}.{purpose}.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise NeurotopicError(
+                f"cannot write next to '{path}' ({exc.strerror}); choose a writable output path"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise NeurotopicError(
+                f"another neurotopic process is writing '{path}'; wait for it to finish or "
+                "choose another output path"
+            ) from None
+        try:  # the holder before us may have removed the file we locked: lock the new one
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)  # while still locked, so no one else holds this file
+        os.close(fd)
+
+
+def check_replaceable(path: Path, overwrite: bool, only_models: bool = True) -> None:
+    """Refuse to replace anything but a neurotopic model directory (or an empty one)."""
+    if Path(path).name in ("", ".", ".."):
+        raise NeurotopicError(
+            f"output '{path}' is not a new directory's name; choose another path, such as "
+            "./my-model"
+        )
+    if path.is_symlink():
+        raise NeurotopicError(
+            f"output '{path}' is a symbolic link; remove it or choose another path"
+        )
+    if not path.exists():
+        return
+    if not overwrite:
+        raise NeurotopicError(
+            f"output '{path}' already exists; choose another path or pass --force "
+            "(overwrite=True) to replace it"
+        )
+    if not path.is_dir() or path.resolve() == Path.cwd().resolve():
+        raise NeurotopicError(
+            f"output '{path}' exists and is not a neurotopic model directory; --force replaces "
+            "only a model, so choose another path"
+        )
+    if only_models and not is_model_dir(path) and any(path.iterdir()):
+        raise NeurotopicError(
+            f"output '{path}' exists and is not a neurotopic model directory (it holds other "
+            "files); --force replaces only a model, so choose another path"
+        )
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False where the system or the file system cannot (the caller falls back).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(
+        at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), ctypes.c_uint(rename_exchange)
+    )
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Hidden ``.NAME.tmp-*`` and ``.NAME.old-*`` folders of writers killed mid-way."""
+    parent = path.parent if str(path.parent) else Path(".")
+    for prefix in (f".{path.name}.tmp-", f".{path.name}.old-"):
+        for entry in parent.glob(f"{glob.escape(prefix)}*"):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def write_atomically(
+    path: Path, write: Callable[[Path], None], *, overwrite: bool, only_models: bool = True
+) -> None:
     """Create directory ``path`` by calling ``write(tmpdir)`` then renaming.
+
+    Under a writer lock (:func:`writer_lock`): a second writer of ``path`` gets an
+    error.  An existing ``path`` is replaced only with ``overwrite`` and only when it
+    is a neurotopic model directory (or empty), by swapping the two directories in one
+    atomic rename where Linux allows it; elsewhere by two renames, undone if the second
+    fails.  Either way ``path`` holds one complete model at every moment but, in the
+    fallback, between the two renames.  Leftovers of writers killed earlier are removed.
 
     Parameters
     ----------
@@ -44,30 +181,57 @@ def write_atomically(path: Path, write: Callable[[Path], None], *, overwrite: bo
     write : callable
         Fills the temporary directory it is given.
     overwrite : bool
-        Replace an existing ``path``; otherwise an existing path is an error.
+        Replace an existing model at ``path``; otherwise an existing path is an error.
+    only_models : bool
+        Replace only a neurotopic model directory or an empty one (False: any
+        directory, for a checkpoint's own parts).
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise NeurotopicError(
-            f"output '{path}' already exists; choose another path or pass --force "
-            "(overwrite=True) to replace it"
-        )
+    check_replaceable(path, overwrite, only_models)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise NeurotopicError(f"directory '{parent}' does not exist; create it first")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=parent))
+    with writer_lock(path):
+        _remove_leftovers(path)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=parent))
+        try:
+            write(tmp)
+            mask = _umask()
+            os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes it 0700
+            for entry in tmp.iterdir():  # and safetensors writes 0600
+                if entry.is_file() and not entry.is_symlink():
+                    os.chmod(entry, 0o666 & ~mask)
+            if not path.exists():
+                os.replace(tmp, path)
+            elif _exchange(tmp, path):
+                shutil.rmtree(tmp, ignore_errors=True)  # now the old model
+            else:
+                old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=parent))
+                os.replace(path, old / "model")
+                try:
+                    os.replace(tmp, path)
+                except BaseException:
+                    os.replace(old / "model", path)  # put the old model back
+                    shutil.rmtree(old, ignore_errors=True)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _umask() -> int:
+    """This process's umask: from /proc where Linux shows it, else by setting it and
+    putting it back (which other threads could see for an instant)."""
     try:
-        write(tmp)
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=parent))
-            os.replace(path, old / "model")
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_file_atomically(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
@@ -77,23 +241,56 @@ def write_file_atomically(path: Path, write: Callable[[Path], None], *, overwrit
         raise NeurotopicError(
             f"output '{path}' already exists; choose another path or pass --force to replace it"
         )
+    if path.is_dir():
+        raise NeurotopicError(f"output '{path}' is a directory; pass a file path")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise NeurotopicError(f"directory '{parent}' does not exist; create it first")
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=parent)
+    except OSError as exc:
+        raise NeurotopicError(
+            f"cannot write '{path}' ({exc.strerror}); choose a writable output path"
+        ) from None
     os.close(fd)
     try:
         write(Path(name))
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp makes it 0600
         os.replace(name, path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
 
 
+def finite_json(data: Any) -> Any:
+    """``data`` with every NaN or infinite float replaced by None (JSON's ``null``).
+
+    Python's ``json`` writes them as bare ``NaN`` and ``Infinity``, which strict JSON
+    parsers (browsers' ``JSON.parse``, jq, Go, Rust) reject.
+
+    Examples
+    --------
+    >>> finite_json({"hinge": float("nan"), "n": [1.5, float("inf")]})
+    {'hinge': None, 'n': [1.5, None]}
+    """
+    if isinstance(data, float):
+        return data if np.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: finite_json(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite_json(value) for value in data]
+    return data
+
+
+def nan_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Epoch records read back from JSON: null, how a NaN was written, is NaN again."""
+    return [{k: float("nan") if v is None else v for k, v in r.items()} for r in records]
+
+
 def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as UTF-8 JSON (2-space indent)."""
+    """Write ``data`` as strict UTF-8 JSON (2-space indent; NaN and infinities as null)."""
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2)
+        json.dump(finite_json(data), fh, ensure_ascii=False, indent=2, allow_nan=False)
         fh.write("\n")
 
 
@@ -176,6 +373,73 @@ def write_doc_topics_csv(path: Path, doc_topic: np.ndarray, block_rows: int = 65
             )
 
 
+def check_arrays(arrays: dict[str, np.ndarray], names: Sequence[str]) -> str | None:
+    """What is wrong with a model's arrays before anything indexes with them, or None.
+
+    Float arrays must be finite; the training matrix's ``train_indptr`` must start at
+    0, never decrease and end at ``len(train_indices)``, with integer ids (a corrupt
+    pointer would send scipy or the compiled passes outside the arrays).
+    """
+    for name in names:
+        if name not in arrays:
+            return f"no array {name!r}"
+    for name, array in arrays.items():
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            return f"{name} holds NaN or infinite values"
+    indptr, indices = arrays.get("train_indptr"), arrays.get("train_indices")
+    if indptr is not None and indices is not None:
+        if indptr.dtype.kind not in "iu" or indices.dtype.kind not in "iu":
+            return "the training matrix's indices are not integers"
+        if indptr.ndim != 1 or len(indptr) == 0 or indptr[0] != 0:
+            return "train_indptr does not start at 0"
+        if np.any(np.diff(indptr) < 0) or indptr[-1] != len(indices):
+            return "train_indptr is not a pointer into train_indices"
+        counts = arrays.get("train_counts")
+        if counts is not None and len(counts) != len(indices):
+            return "train_counts and train_indices differ in length"
+    return None
+
+
+def _read_files(path: Path) -> tuple[Any, Any, Any, dict[str, np.ndarray]]:
+    """config, vocabulary, history and weights, all from one directory (one handle)."""
+    with _DirectoryReader(path) as files:
+        config = json.loads(files.read("config.json"))
+        vocabulary = json.loads(files.read("vocabulary.json"))
+        history = json.loads(files.read("history.json", b"[]"))
+        arrays = load(files.read("weights.safetensors"))
+    return config, vocabulary, history, arrays
+
+
+class _DirectoryReader:
+    """Reads files of one directory through a handle opened once (``openat``).
+
+    Replacing a model swaps whole directories, so the handle keeps pointing at the
+    model it opened: every file read comes from that one model.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self) -> _DirectoryReader:
+        self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def read(self, name: str, missing: bytes | None = None) -> bytes:
+        """The bytes of file ``name`` (``missing`` when it does not exist, if given)."""
+        try:
+            fd = os.open(name, os.O_RDONLY, dir_fd=self.fd)
+        except FileNotFoundError:
+            if missing is None:
+                raise
+            return missing
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+
+
 def read_model_dir(
     path: str | os.PathLike[str],
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.ndarray], list[dict[str, Any]]]:
@@ -198,13 +462,18 @@ def read_model_dir(
                 "refit it with: neurotopic fit"
             )
     try:
-        config = json.loads((p / "config.json").read_text(encoding="utf-8"))
-        vocabulary = json.loads((p / "vocabulary.json").read_text(encoding="utf-8"))
-        history_path = p / "history.json"
-        history = (
-            json.loads(history_path.read_text(encoding="utf-8")) if history_path.is_file() else []
-        )
-        arrays = load_file(str(p / "weights.safetensors"))
+        for attempt in range(3):
+            try:
+                config, vocabulary, history, arrays = _read_files(p)
+                break
+            except FileNotFoundError:  # replaced, and the old model deleted, mid-read
+                if attempt == 2:
+                    raise
+        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+            raise ValueError("history.json is not a list of epoch records")
+        history = nan_records(history)
+        if isinstance(config, dict) and not isinstance(config.get("format_version", 0), int):
+            raise ValueError("config.json's format_version is not an integer")
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise NeurotopicError(

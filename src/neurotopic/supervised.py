@@ -198,10 +198,15 @@ def _encode_regression(y: Any) -> Labels:
     if not np.isfinite(target).all():
         i = int(np.flatnonzero(~np.isfinite(target))[0])
         raise NeurotopicError(f"regression target of document {i} is {target[i]}; give a number")
-    scale = float(target.std())
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale, mean = float(target.std()), float(target.mean())
+    if not (np.isfinite(scale) and np.isfinite(mean) and np.abs(target).max() < 1e150):
+        raise NeurotopicError(
+            "the regression target's values are too large to standardise (up to "
+            f"{np.abs(target).max():.3g}); rescale them, for example to thousands or logs"
+        )
     if scale == 0:
         raise NeurotopicError("the regression target is the same for every document")
-    mean = float(target.mean())
     return Labels("regression", ((target - mean) / scale).astype(np.float32), [], mean, scale)
 
 

@@ -182,5 +182,7 @@ def unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``unique`` is many times slower on millions of integer keys.
     """
     keys = np.sort(keys)
+    if len(keys) == 0:  # no pairs at all (one-word documents, say)
+        return keys, np.zeros(0, dtype=np.int64)
     first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
     return keys[first], np.diff(np.append(first, len(keys)))

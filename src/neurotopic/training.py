@@ -563,6 +563,16 @@ def stopped_early(history: list[dict[str, Any]], n_iter_no_change: int, tol: flo
 MIN_STOPPING_TRIPLES = 2000
 
 
+def _check_finite(network: NTMNetwork, epoch: int) -> None:
+    """Stop with a one-line error when training has made a weight NaN or infinite."""
+    weights = (network.topic_weight, network.topic_bias, network.doc_logits.weight)
+    if not all(bool(torch.isfinite(w).all()) for w in weights):
+        raise NeurotopicError(
+            f"training diverged: the weights hold NaN or infinite values after epoch {epoch}; "
+            "check the word vectors and labels, or lower the learning rates"
+        )
+
+
 def progress_interval(stream: Any) -> float:
     """Seconds between progress-bar redraws: tqdm's 0.1 on a terminal, 5 elsewhere.
 
@@ -753,6 +763,7 @@ def train(
                         checkpoint(state(epoch - 1, step + 1))
                         raise KeyboardInterrupt
                 seconds = totals["seconds"] + (time.perf_counter() - start)
+                _check_finite(network, epoch)
                 held = _heldout(network, sampler, config.margin, comm)
                 *summed, stops = comm.sum([totals[k] for k in _TOTALS[:-1]] + [stop.requested])
                 total = dict(zip(_TOTALS[:-1], summed, strict=True))
