@@ -216,9 +216,12 @@ def test_a_writer_killed_between_renames_leaves_one_complete_model(
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 9, run.stderr
     assert not out.exists()  # the fallback's window: the old model is set aside
-    fitted.save(out)  # the next writer cleans up and writes
+    with pytest.raises(ValueError, match="already exists"):
+        fitted.save(out)  # the next writer first puts the old model back
     assert io.is_model_dir(out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["m"]
+    fitted.save(out, overwrite=True)
+    assert io.is_model_dir(out)
 
 
 def test_a_second_writer_gets_a_one_line_error(

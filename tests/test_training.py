@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import torch
 
 from neurotopic import training
+from neurotopic.errors import NeurotopicError
 from neurotopic.kernels import gather_rows
 from neurotopic.model import NTMNetwork
 from neurotopic.optim import RowAdam
@@ -426,3 +427,13 @@ def test_a_fit_logged_to_a_file_writes_a_few_lines(
     assert "epoch 3/3" in out + err
     redraws = err.count("\r") + err.count("\n")
     assert redraws < 30, redraws  # first and last draws, epoch lines, not one per batch
+
+
+def test_training_that_turns_weights_to_nan_stops_with_a_message() -> None:
+    X, le = planted_corpus()
+    network = pretrained_network(X, le)
+    with torch.no_grad():
+        network.topic_weight[0, 0] = float("inf")  # inf - inf: NaN within a step
+    sampler = TripleSampler(X, n_negatives=3, holdout=0.1, seed=0)
+    with pytest.raises(NeurotopicError, match="training diverged: the weights hold NaN"):
+        train(network, sampler, TrainConfig(epochs=2, batch_size=16), progress=False)

@@ -154,8 +154,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_leftovers(path: Path) -> None:
-    """Hidden ``.NAME.tmp-*`` and ``.NAME.old-*`` folders of writers killed mid-way."""
+    """Hidden ``.NAME.tmp-*`` and ``.NAME.old-*`` folders of writers killed mid-way.
+
+    A writer killed between the fallback's two renames left the old model in
+    ``.NAME.old-*/model`` and nothing at ``path``: that model is put back first.
+    """
     parent = path.parent if str(path.parent) else Path(".")
+    if not path.exists() and not path.is_symlink():
+        for old in sorted(parent.glob(f"{glob.escape(f'.{path.name}.old-')}*")):
+            if is_model_dir(old / "model"):
+                os.replace(old / "model", path)
+                break
     for prefix in (f".{path.name}.tmp-", f".{path.name}.old-"):
         for entry in parent.glob(f"{glob.escape(prefix)}*"):
             if entry.is_dir() and not entry.is_symlink():
@@ -193,6 +202,7 @@ def write_atomically(
         raise NeurotopicError(f"directory '{parent}' does not exist; create it first")
     with writer_lock(path):
         _remove_leftovers(path)
+        check_replaceable(path, overwrite, only_models)  # again: a model may be back
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=parent))
         try:
             write(tmp)
