@@ -1,4 +1,4 @@
-"""Issue 2's acceptance figures: does the NTM learn on BBC News at K=20?
+"""Acceptance figures: does the NTM learn on BBC News at K=20?
 
 Prints, for one fit with the default settings:
 

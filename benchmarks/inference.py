@@ -1,4 +1,4 @@
-"""Issue 4's inference benchmark: fold-in speed and fidelity, by number of fold-in steps.
+"""The inference benchmark: fold-in speed and fidelity, by number of fold-in steps.
 
 Fits ``NeuralTopicModel`` (defaults, K=20, seed 0) on 80% of BBC News, then for each
 ``transform_steps`` value folds in

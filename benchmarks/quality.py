@@ -1,4 +1,4 @@
-"""Issue 3's side-by-side benchmark: neurotopic against LDA on three labelled corpora.
+"""The side-by-side benchmark: neurotopic against LDA on three labelled corpora.
 
 Fits, on the same raw texts and scored by the same code (:mod:`neurotopic.compare`):
 

@@ -1,6 +1,6 @@
 """Readouts of the same weights: planted-topic recovery against real-text quality.
 
-Issue 5 asks for planted-topic recovery >= 0.7 with the default readout.  Ranked by
+The target is planted-topic recovery >= 0.7 with the default readout.  Ranked by
 probability (relevance weight 1), the default readout on short documents
 ("background") recovers about 0.66-0.68 of a synthetic corpus's topics; readouts that
 weigh frequency more recover more there but cost NPMI or diversity on WordNet glosses,
@@ -226,7 +226,7 @@ def main() -> None:
     command = "python benchmarks/readout_variants.py " + " ".join(sys.argv[1:])
     text = "\n".join(
         [
-            "## Readout variants: recovery against real-text quality (issue 5)",
+            "## Readout variants: recovery against real-text quality",
             "",
             f"- machine: {machine()}; one fit per corpus (defaults, seed 0); topics read "
             "out without retraining; NPMI x div: of the top 10 / 25 terms on the training "

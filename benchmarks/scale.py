@@ -1,4 +1,4 @@
-"""Issue 5's scale benchmark: the seed's workload, from raw text to saved model, on this machine.
+"""The scale benchmark: a million short documents, from raw text to saved model, on this machine.
 
 The workload: 1M documents of about 10 tokens over a 30,000-word vocabulary with 128
 planted LDA topics (``benchmarks/synthetic.py`` writes it, with its true topics).  The
@@ -368,7 +368,7 @@ def report(
     truth = json.loads(topics_path(corpus).read_text(encoding="utf-8"))
     spec = truth["spec"]
     lines = [
-        "## Scale: the seed's workload (issue 5)",
+        "## Scale: a million short documents",
         "",
         f"Machine: {machine()}. Corpus: `benchmarks/synthetic.py` (seed {spec['seed']}): "
         f"{spec['n_docs']:,} documents, {truth['n_tokens']:,} tokens, {spec['n_words']:,} "

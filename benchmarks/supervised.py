@@ -1,4 +1,4 @@
-"""Issue 4's benchmark: the supervised NTM (sNTM) against linear baselines, one run.
+"""The supervised benchmark: the supervised NTM (sNTM) against linear baselines, one run.
 
 On an 80/20 split (seed 0; stratified for single-label corpora):
 

@@ -1,6 +1,6 @@
 """A seed-scale synthetic corpus with planted LDA topics, written as JSONL.
 
-The workload of issue 5 (the scale the seed implementation aimed at): 1M documents,
+The scale workload (the scale the seed implementation aimed at): 1M documents,
 a 30,000-word vocabulary, about 10 tokens per document and 128 topics, drawn the way
 LDA assumes text is written:
 
@@ -44,7 +44,7 @@ _VOWELS = "aeiou"
 
 @dataclass(frozen=True)
 class SyntheticSpec:
-    """Parameters of the generating LDA model (defaults: the issue's workload)."""
+    """Parameters of the generating LDA model (defaults: the scale workload)."""
 
     n_docs: int = 1_000_000
     n_words: int = 30_000
