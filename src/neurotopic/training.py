@@ -566,7 +566,9 @@ MIN_STOPPING_TRIPLES = 2000
 def _check_finite(network: NTMNetwork, epoch: int) -> None:
     """Stop with a one-line error when training has made a weight NaN or infinite."""
     weights = (network.topic_weight, network.topic_bias, network.doc_logits.weight)
-    if not all(bool(torch.isfinite(w).all()) for w in weights):
+    # A sum is NaN or infinite when any element is, and needs no array as large as W1
+    # (``isfinite(W1)`` made a 1M-document fit's peak memory 0.7 GB larger).
+    if not all(bool(torch.isfinite(w.detach().sum())) for w in weights):
         raise NeurotopicError(
             f"training diverged: the weights hold NaN or infinite values after epoch {epoch}; "
             "check the word vectors and labels, or lower the learning rates"
