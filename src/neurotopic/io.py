@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import ctypes
 import errno
-import fcntl
 import glob
 import json
 import os
@@ -37,6 +36,11 @@ import numpy as np
 from safetensors.numpy import load, save_file
 
 from .errors import NeurotopicError
+
+try:  # advisory locks: POSIX only; elsewhere writers are not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 FORMAT = "neurotopic-model"
 FORMAT_VERSION = 1
@@ -70,6 +74,9 @@ def writer_lock(path: Path, purpose: str = "write") -> Iterator[None]:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise NeurotopicError(f"directory '{parent}' does not exist; create it first")
+    if fcntl is None:  # pragma: no cover - no advisory locks on this system
+        yield
+        return
     lock = parent / f".{path.name}.{purpose}.lock"
     while True:
         try:
@@ -432,16 +439,21 @@ class _DirectoryReader:
         self.fd = -1
 
     def __enter__(self) -> _DirectoryReader:
-        self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        if os.open in os.supports_dir_fd:  # elsewhere (Windows) files are opened by path
+            self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)
+        if self.fd >= 0:
+            os.close(self.fd)
 
     def read(self, name: str, missing: bytes | None = None) -> bytes:
         """The bytes of file ``name`` (``missing`` when it does not exist, if given)."""
         try:
-            fd = os.open(name, os.O_RDONLY, dir_fd=self.fd)
+            if self.fd >= 0:
+                fd = os.open(name, os.O_RDONLY, dir_fd=self.fd)
+            else:  # pragma: no cover - Windows
+                fd = os.open(self.path / name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except FileNotFoundError:
             if missing is None:
                 raise
