@@ -372,7 +372,7 @@ def report(
         "",
         f"`{big['command']}`: one process, wall time and peak RSS from `/usr/bin/time -v`.",
         "",
-        "| measure | neurotopic | goal |",
+        "| measure | neurotopic | bar |",
         "|---|---|---|",
         f"| end to end, {big['docs']:,} documents | {big['seconds']:.0f} s | <= 300 s |",
         f"| peak RSS | {big['rss_gb']:.2f} GB | <= 6 GB |",
