@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import threading
@@ -100,12 +101,15 @@ def test_nan_in_a_vectors_file_is_refused(
     )
 
 
+def _copy_model(model: Path, copy: Path) -> Path:
+    """A copy of the model directory ``model`` at ``copy``."""
+    shutil.copytree(model, copy)
+    return copy
+
+
 def _corrupt_copy(model: Path, tmp_path: Path, name: str, value: int) -> Path:
     """A copy of ``model`` with one entry of a saved array set to ``value``."""
-    copy = tmp_path / "corrupt"
-    copy.mkdir()
-    for entry in model.iterdir():
-        (copy / entry.name).write_bytes(entry.read_bytes())
+    copy = _copy_model(model, tmp_path / "corrupt")
     arrays = load_file(str(copy / "weights.safetensors"))
     arrays[name] = arrays[name].copy()
     arrays[name][len(arrays[name]) // 2] = value
@@ -133,10 +137,7 @@ def test_a_corrupt_pointer_is_an_error_not_a_segfault(
 
 
 def test_nan_weights_are_refused_on_load(model: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "corrupt"
-    copy.mkdir()
-    for entry in model.iterdir():
-        (copy / entry.name).write_bytes(entry.read_bytes())
+    copy = _copy_model(model, tmp_path / "corrupt")
     arrays = load_file(str(copy / "weights.safetensors"))
     arrays["topic_weight"] = np.full_like(arrays["topic_weight"], np.nan)
     save_file(arrays, str(copy / "weights.safetensors"))
@@ -333,10 +334,7 @@ def test_a_corrupt_config_or_history_is_one_line(
     expect: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    copy = tmp_path / case
-    copy.mkdir()
-    for entry in model.iterdir():
-        (copy / entry.name).write_bytes(entry.read_bytes())
+    copy = _copy_model(model, tmp_path / case)
     config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
     if case == "format_version":
         config["format_version"] = "abc"
@@ -372,10 +370,7 @@ def test_outputs_follow_the_umask(model: Path, tmp_path: Path) -> None:
 def test_topics_never_prints_terminal_escapes(
     model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    copy = tmp_path / "crafted"
-    copy.mkdir()
-    for entry in model.iterdir():
-        (copy / entry.name).write_bytes(entry.read_bytes())
+    copy = _copy_model(model, tmp_path / "crafted")
     vocabulary = json.loads((copy / "vocabulary.json").read_text(encoding="utf-8"))
     vocabulary["terms"] = [f"\x1b]0;owned\x07{t}\x9b31m" for t in vocabulary["terms"]]
     (copy / "vocabulary.json").write_text(json.dumps(vocabulary), encoding="utf-8")

@@ -321,7 +321,6 @@ def _fit_and_save(
     checkpoint_dir: Path | None = None,
     rank: int = 0,
 ) -> NeuralTopicModel:
-    io.check_replaceable(out, force)  # before the fit: refuse now what save would refuse
     model = NeuralTopicModel(
         args.topics,
         epochs=args.epochs,
@@ -564,6 +563,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from .datasets import load_bbc
 
     data = load_bbc()
+    io.check_replaceable(Path(args.out), True)  # before the fit: refuse what save would
     model = _fit_and_save(data.texts, args, Path(args.out), force=True)
     _print_topics(model, 10)
     labels = np.asarray(data.labels)
