@@ -566,8 +566,8 @@ MIN_STOPPING_TRIPLES = 2000
 def _check_finite(network: NTMNetwork, epoch: int) -> None:
     """Stop with a one-line error when training has made a weight NaN or infinite."""
     weights = (network.topic_weight, network.topic_bias, network.doc_logits.weight)
-    # A sum is NaN or infinite when any element is, and needs no array as large as W1
-    # (``isfinite(W1)`` made a 1M-document fit's peak memory 0.7 GB larger).
+    # A sum is NaN or infinite when any element is, and needs no temporary array as
+    # large as W1 (``isfinite(W1)`` would add one to a large fit's peak memory).
     if not all(bool(torch.isfinite(w.detach().sum())) for w in weights):
         raise NeurotopicError(
             f"training diverged: the weights hold NaN or infinite values after epoch {epoch}; "
