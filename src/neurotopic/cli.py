@@ -41,12 +41,22 @@ def _add_corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "corpus",
         metavar="CORPUS",
-        help=".txt (one document per line), .jsonl or .csv, optionally .gz",
+        help=".txt (one document per line), .jsonl or .csv, optionally .gz (UTF-8)",
     )
     p.add_argument(
         "--text-field",
         default="text",
         help="JSONL key or CSV column holding the text (default: text)",
+    )
+
+
+def _add_language_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--language",
+        metavar="CODE",
+        help="the corpus's language as an ISO 639-1 code (de, fr, ru, zh, ja, ...); it "
+        "chooses the stop words and, for zh and ja, the word segmenter "
+        '(pip install "neurotopic[cjk]") (default: auto, detected from the text)',
     )
 
 
@@ -59,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser("fit", help="fit a model on a corpus and save it to a directory")
     _add_corpus_args(fit)
+    _add_language_arg(fit)
     fit.add_argument(
         "--topics", type=int, default=20, metavar="K", help="number of topics (default: 20)"
     )
@@ -203,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="fit neurotopic and LDA on a corpus, one table")
     _add_corpus_args(compare)
+    _add_language_arg(compare)
     compare.add_argument(
         "--topics",
         default="20",
@@ -371,6 +383,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "label_readout": getattr(args, "label_readout", None),
         "early_stopping": getattr(args, "early_stopping", None),
         "topic_init": getattr(args, "topic_init", None),
+        "language": getattr(args, "language", None),
     }
 
 
@@ -547,6 +560,7 @@ def _cmd_compare(args: argparse.Namespace) -> None:
         labels=labels,
         models=models,
         random_state=args.seed,
+        ntm_params={"language": args.language} if args.language else None,
         progress=None if args.quiet else lambda msg: print(msg, file=sys.stderr),
     )
     if args.json:
@@ -632,6 +646,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0, or 2 for bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # terms in any script, on any terminal
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     _setup_logging(getattr(args, "quiet", False) or args.command in ("topics",))
     try:
         _COMMANDS[args.command](args)

@@ -36,9 +36,10 @@ from typing import Any
 import numpy as np
 
 from .errors import NeurotopicError
-from .estimator import NeuralTopicModel, resolve_device
+from .estimator import NeuralTopicModel, _check_texts, resolve_device
 from .evaluation import evaluate_topics, reference_tokens
-from .vocabulary import Vocabulary, analyse_corpus
+from .text import Analyzer, Document, PhraseModel
+from .vocabulary import Vocabulary, analyse_corpus, resolve_language
 
 __all__ = [
     "ComparisonRow",
@@ -55,7 +56,15 @@ TOP_N = 25
 MODEL_NAMES: tuple[str, ...] = ("ntm", "lda", "tomotopy", "gensim")
 
 # NeuralTopicModel parameters that also shape the LDA baselines' terms.
-_PREPROCESSING_PARAMS = ("min_df", "max_df", "max_terms", "max_ngram", "stop_words")
+_PREPROCESSING_PARAMS = (
+    "min_df",
+    "max_df",
+    "max_terms",
+    "max_ngram",
+    "stop_words",
+    "language",
+    "tokenizer",
+)
 
 _INSTALL = {
     "tomotopy": 'install it with: pip install tomotopy (or pip install "neurotopic[compare]")',
@@ -127,13 +136,15 @@ def _resolve_models(models: Sequence[str]) -> list[str]:
 
 
 def prepare_terms(
-    texts: Sequence[str],
+    texts: Sequence[Document],
     *,
     min_df: int = 5,
     max_df: float = 0.5,
     max_terms: int | None = 30_000,
     max_ngram: int = 3,
-    stop_words: str | Sequence[str] | None = "english",
+    stop_words: str | Sequence[str] | None = "auto",
+    language: str = "auto",
+    tokenizer: Callable[[str], Sequence[str]] | None = None,
 ) -> tuple[list[list[str]], Vocabulary]:
     """The NTM's terms of each document, for a baseline model.
 
@@ -144,9 +155,9 @@ def prepare_terms(
 
     Parameters
     ----------
-    texts : sequence of str
-        Raw documents.
-    min_df, max_df, max_terms, max_ngram, stop_words
+    texts : sequence of str, or of lists of str
+        Raw documents, or their tokens.
+    min_df, max_df, max_terms, max_ngram, stop_words, language, tokenizer
         As in :class:`~neurotopic.NeuralTopicModel`.
 
     Returns
@@ -160,6 +171,8 @@ def prepare_terms(
     corpus = analyse_corpus(
         texts,
         stop_words=stop_words,
+        language=language,
+        tokenizer=tokenizer,
         max_ngram=max_ngram,
         min_df=min_df,
         max_df=max_df,
@@ -169,12 +182,28 @@ def prepare_terms(
     return [[t for t in doc if t in index] for doc in corpus.doc_terms], corpus.vocabulary
 
 
+def _reference_tokenizer(
+    texts: Sequence[Document], prep: dict[str, Any]
+) -> Callable[[Document], list[str]]:
+    """The models' tokenizer (language resolved as they resolve it), for the reference."""
+    language, _, pretokenized = resolve_language(prep.get("language", "auto"), texts)
+    tokenizer = prep.get("tokenizer")
+    analyzer = Analyzer(
+        frozenset(),
+        PhraseModel(),
+        language,
+        custom_tokenizer=tokenizer is not None or pretokenized,
+        tokenizer=tokenizer,
+    )
+    return analyzer.tokens
+
+
 def _uniform_rows(theta: np.ndarray, empty: list[int]) -> None:
     theta[empty] = 1.0 / theta.shape[1]
 
 
 def _fit_tomotopy(
-    texts: Sequence[str],
+    texts: Sequence[Document],
     k: int,
     prep: dict[str, Any],
     *,
@@ -218,7 +247,7 @@ def _fit_tomotopy(
 
 
 def _fit_gensim(
-    texts: Sequence[str],
+    texts: Sequence[Document],
     k: int,
     prep: dict[str, Any],
     *,
@@ -264,7 +293,7 @@ def _fit_gensim(
 
 
 def _fit_ntm(
-    texts: Sequence[str], k: int, params: dict[str, Any], *, seed: int
+    texts: Sequence[Document], k: int, params: dict[str, Any], *, seed: int
 ) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
     """The Neural Topic Model; returns topics, theta (training documents) and extras."""
     model = NeuralTopicModel(k, random_state=seed, **params).fit(texts)
@@ -284,7 +313,7 @@ def _fit_ntm(
 
 
 def compare_models(
-    texts: Sequence[str],
+    texts: Sequence[Document],
     n_topics: Sequence[int],
     *,
     labels: Sequence[Hashable] | None = None,
@@ -306,8 +335,8 @@ def compare_models(
 
     Parameters
     ----------
-    texts : sequence of str
-        Raw training documents.
+    texts : sequence of str, or of lists of str
+        Raw training documents, or their tokens.
     n_topics : sequence of int
         Values of K to fit (each at least 2).
     labels : sequence, optional
@@ -320,8 +349,8 @@ def compare_models(
     ntm_params : dict, optional
         Extra :class:`~neurotopic.NeuralTopicModel` parameters (not ``n_topics`` or
         ``random_state``).  Its text parameters (``min_df``, ``max_df``, ``max_terms``,
-        ``max_ngram``, ``stop_words``) apply to the LDA models too, so every model sees
-        the same terms.
+        ``max_ngram``, ``stop_words``, ``language``, ``tokenizer``) apply to the LDA
+        models too, so every model sees the same terms.
     lda_iterations : int
         Gibbs sweeps of tomotopy.
     lda_passes : int
@@ -342,9 +371,7 @@ def compare_models(
     NeurotopicError
         For an unknown model, a missing backend or bad arguments.
     """
-    texts = list(texts)
-    if not texts or not all(isinstance(t, str) for t in texts):
-        raise NeurotopicError("texts must be a non-empty list of strings; pass the documents")
+    texts = _check_texts(texts)
     if labels is not None and len(labels) != len(texts):
         raise NeurotopicError(
             f"got {len(labels)} labels for {len(texts)} texts; pass one label per text"
@@ -362,7 +389,7 @@ def compare_models(
             "pass n_topics and random_state to compare_models"
         )
     prep = {key: params[key] for key in _PREPROCESSING_PARAMS if key in params}
-    reference = reference_tokens(texts)
+    reference = reference_tokens(texts, _reference_tokenizer(texts, prep))
     report = progress or (lambda message: None)
 
     rows: list[ComparisonRow] = []

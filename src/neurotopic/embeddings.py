@@ -20,6 +20,7 @@ import torch
 from gensim.models import KeyedVectors, Word2Vec
 
 from .errors import NeurotopicError
+from .language import normalize_word
 from .threads import usable_cores
 from .tokens import TokenArrays, encode_runs
 
@@ -403,10 +404,15 @@ def term_vectors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Embed each term as the sum of its words' vectors.
 
+    A word is looked up as it is, then (for files whose keys keep their case, such as
+    fastText's, in any script) by its NFC-normalised, casefolded key: the first such key
+    in the file, its most frequent form in fastText's order ("Haus" for "haus").
+
     Parameters
     ----------
     terms : sequence of str
-        Terms; multi-word terms are space-separated.
+        Terms (casefolded, as the tokenizers give them); multi-word terms are
+        space-separated.
     vectors : KeyedVectors
         Word vectors.
     normalize : bool
@@ -435,8 +441,21 @@ def term_vectors(
     found = np.zeros(len(terms), dtype=bool)
     key_to_index = vectors.key_to_index
     table = vectors.vectors
+    folded: dict[str, int] | None = None  # casefolded key -> first index, built if needed
+
+    def lookup(word: str) -> int | None:
+        nonlocal folded
+        j = key_to_index.get(word)
+        if j is None:
+            if folded is None:
+                folded = {}
+                for key, index in key_to_index.items():
+                    folded.setdefault(normalize_word(str(key)), index)
+            j = folded.get(word)
+        return j
+
     for i, term in enumerate(terms):
-        ids = [key_to_index.get(w) for w in term.split(" ")]
+        ids = [lookup(w) for w in term.split(" ")]
         if all(j is not None for j in ids):
             le[i] = table[ids].sum(axis=0)
             found[i] = True

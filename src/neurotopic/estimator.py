@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
 from .fingerprint import fingerprint
 from .inference import fold_in
+from .language import check_language
 from .model import NTMNetwork
 from .pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
 from .readout import (
@@ -54,7 +55,7 @@ from .supervised import (
     output_scores,
     refit_label_layer,
 )
-from .text import Analyzer, PhraseModel
+from .text import Analyzer, Document, PhraseModel
 from .threads import resolve_n_jobs, thread_budget
 from .training import Supervision, TrainConfig, train
 from .vocabulary import Vocabulary, analyse_corpus
@@ -90,7 +91,8 @@ _WEIGHTS = (
 )
 
 
-def _check_texts(texts: Any, what: str = "texts") -> list[str]:
+def _check_texts(texts: Any, what: str = "texts") -> list[Document]:
+    """The documents as a list: every one a string, or every one a list of tokens."""
     if isinstance(texts, str | bytes):
         raise NeurotopicError(
             f"{what} must be a list of documents, not a single string; wrap it in a list"
@@ -101,10 +103,17 @@ def _check_texts(texts: Any, what: str = "texts") -> list[str]:
         raise NeurotopicError(
             f"{what} must be an iterable of strings, got {type(texts).__name__}"
         ) from None
+    tokens = bool(docs) and isinstance(docs[0], list | tuple)
     for i, doc in enumerate(docs):
-        if not isinstance(doc, str):
+        if tokens and not (isinstance(doc, list | tuple) and all(isinstance(t, str) for t in doc)):
             raise NeurotopicError(
-                f"document {i} of {what} is a {type(doc).__name__}, not a string; pass text strings"
+                f"document {i} of {what} is not a list of token strings; give every "
+                "document as text, or every one as a list of tokens"
+            )
+        if not tokens and not isinstance(doc, str):
+            raise NeurotopicError(
+                f"document {i} of {what} is a {type(doc).__name__}, not a string; pass text "
+                "strings (or every document as a list of tokens)"
             )
     if not docs:
         raise NeurotopicError(f"{what} is empty; pass at least 2 documents")
@@ -145,8 +154,25 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Drop terms that occur in more than this share of documents.
     max_terms : int or None, default=30000
         Vocabulary cap (most frequent terms by document frequency).
-    stop_words : "english", sequence of str or None, default="english"
-        Words removed before phrase detection.
+    stop_words : "auto", "english", sequence of str or None, default="auto"
+        Words removed before phrase detection.  "auto": the list of the corpus's
+        language (English: scikit-learn's list plus contraction stubs; other languages:
+        stopwordsiso's, a warning where it has none); "english": the English list
+        whatever the language; a list: its words (compared casefolded); None: none.
+    language : str, default="auto"
+        The corpus's language: "auto" detects it from 200 documents with py3langid
+        (see :mod:`neurotopic.language`), or an ISO 639-1 code ("de", "fr", "zh", ...).
+        It chooses the stop words and, for "zh" and "ja", the word segmenter (jieba;
+        SudachiPy), which needs ``pip install "neurotopic[cjk]"``.  Other languages are
+        split into tokens of letters and digits of any script (NFC, casefolded).  The
+        language used is in :attr:`language_`.
+    tokenizer : callable or None, default=None
+        Your own ``str -> list of str``, as in scikit-learn's ``CountVectorizer``; its
+        tokens are casefolded, then stop words and phrases apply as to the built-in
+        tokens.  Documents may also be given already tokenized (lists of str) to
+        :meth:`fit`, :meth:`transform` and the other methods.  A tokenizer is never
+        saved: a loaded model needs it again (``set_params(tokenizer=...)``) or
+        tokenized documents.
     vectors : "ppmi", "word2vec", path or KeyedVectors, default="ppmi"
         Word vectors. "ppmi": trained on the corpus as the truncated SVD of its
         window co-occurrence PPMI matrix (fast and deterministic; see
@@ -306,6 +332,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     ----------
     vocabulary_ : dict of str to int
         Term -> column index.
+    language_ : str or None
+        The corpus's language code ("auto" resolved; None when a saved model's
+        vocabulary names none).
     components_ : ndarray of shape (n_topics, n_terms)
         Topic-term weights of the readout used (rows of ``beta`` for "background" and
         "data", summing to 1; ``lt`` columns for "embedding").
@@ -350,7 +379,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         min_df: int = 5,
         max_df: float = 0.5,
         max_terms: int | None = 30_000,
-        stop_words: str | Sequence[str] | None = "english",
+        stop_words: str | Sequence[str] | None = "auto",
+        language: str = "auto",
+        tokenizer: Callable[[str], Sequence[str]] | None = None,
         vectors: str | os.PathLike[str] | KeyedVectors = "ppmi",
         vector_size: int = 100,
         word2vec_epochs: int | None = None,
@@ -391,6 +422,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.max_df = max_df
         self.max_terms = max_terms
         self.stop_words = stop_words
+        self.language = language
+        self.tokenizer = tokenizer
         self.vectors = vectors
         self.vector_size = vector_size
         self.word2vec_epochs = word2vec_epochs
@@ -449,6 +482,12 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 f"relevance_lambda must be in [0, {MAX_RELEVANCE:g}] or None, got {lam!r}"
             )
         resolve_n_jobs(self.n_jobs)  # a one-line error for 0 or a non-integer
+        check_language(self.language)
+        if self.tokenizer is not None and not callable(self.tokenizer):
+            raise NeurotopicError(
+                "tokenizer must be None or a function from a text to a list of tokens, "
+                f"got {self.tokenizer!r}"
+            )
         names = ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size")
         for name in (*names, "n_iter_no_change"):
             value = getattr(self, name)
@@ -507,13 +546,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             logger.info(message)
 
     # --------------------------------------------------------------------- fit
-    def fit(self, texts: Iterable[str], y: Any = None) -> NeuralTopicModel:
+    def fit(self, texts: Iterable[Document], y: Any = None) -> NeuralTopicModel:
         """Learn the vocabulary, word vectors and topics of a corpus.
 
         Parameters
         ----------
-        texts : iterable of str
-            Training documents.
+        texts : iterable of str, or of lists of str
+            Training documents: raw text, or each document's tokens.
         y : array-like, optional
             Labels for a supervised ``task`` (ignored when ``task`` is None): strings
             or ints of shape (n_documents,) for classification; lists of label sets,
@@ -527,7 +566,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self._fit(texts, y)
         return self
 
-    def fit_transform(self, texts: Iterable[str], y: Any = None, **fit_params: Any) -> np.ndarray:
+    def fit_transform(
+        self, texts: Iterable[Document], y: Any = None, **fit_params: Any
+    ) -> np.ndarray:
         """Fit, then return the training documents' topic distributions.
 
         Returns
@@ -538,7 +579,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self._fit(texts, y)
         return self.doc_topic_.copy()
 
-    def _fit(self, texts: Iterable[str], y: Any = None) -> None:
+    def _fit(self, texts: Iterable[Document], y: Any = None) -> None:
         self._check_params()
         docs = _check_texts(texts)
         labels = encode_labels(self.task, y, len(docs)) if self.task is not None else None
@@ -585,7 +626,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
 
     def _text_stage(
         self,
-        docs: list[str],
+        docs: list[Document],
         seed: int,
         timings: dict[str, float],
         store: Checkpoint | None = None,
@@ -602,6 +643,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         corpus = analyse_corpus(
             docs,
             stop_words=self.stop_words,
+            language=self.language,
+            tokenizer=self.tokenizer,
             max_ngram=self.max_ngram,
             min_df=self.min_df,
             max_df=self.max_df,
@@ -807,6 +850,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         background_scale: float | None = None,
     ) -> None:
         self.analyzer_ = analyzer
+        self.language_ = analyzer.language
         self.__dict__.pop("_train_index", None)
         self.task_ = None  # set by _set_supervised for sNTM
         for stale in ("classes_", "labels_meta_", "label_weight_", "label_bias_"):
@@ -938,14 +982,15 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         return self.relevance_lambda_
 
     # --------------------------------------------------------------- outputs
-    def transform(self, texts: Iterable[str]) -> np.ndarray:
+    def transform(self, texts: Iterable[Document]) -> np.ndarray:
         """Topic distributions of (new) documents by fold-in, W2 fixed.
 
         Deterministic: the same fitted model and texts give the same output.
 
         Parameters
         ----------
-        texts : iterable of str
+        texts : iterable of str, or of lists of str
+            Raw text, or each document's tokens.
 
         Returns
         -------
@@ -992,7 +1037,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             raise NeurotopicError("predict_proba needs a classification or multi-label model")
         return str(task)
 
-    def _label_scores(self, texts: Iterable[str]) -> np.ndarray:
+    def _label_scores(self, texts: Iterable[Document]) -> np.ndarray:
         return output_scores(
             str(self.task_),
             self.transform(texts),
@@ -1001,7 +1046,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             self.labels_meta_.get("features", "linear"),
         )
 
-    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+    def predict_proba(self, texts: Iterable[Document]) -> np.ndarray:
         """Label probabilities of (new) documents, from their folded-in ``ld``.
 
         Returns
@@ -1013,7 +1058,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self._check_supervised(need_proba=True)
         return self._label_scores(texts)
 
-    def predict(self, texts: Iterable[str]) -> np.ndarray:
+    def predict(self, texts: Iterable[Document]) -> np.ndarray:
         """Labels of (new) documents.
 
         Returns
@@ -1030,7 +1075,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             decode(task, self._label_scores(texts), self.classes_, meta["mean"], meta["scale"])
         )
 
-    def score(self, texts: Iterable[str], y: Any) -> float:
+    def score(self, texts: Iterable[Document], y: Any) -> float:
         """Accuracy (classification), subset accuracy (multi-label) or R^2 (regression),
         as scikit-learn's classifiers and regressors define ``score``."""
         task = self._check_supervised()
@@ -1042,11 +1087,24 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             return float(accuracy_score(indicator(y, list(self.classes_)), predicted))
         return float(accuracy_score(np.asarray(y, dtype=object), predicted.astype(object)))
 
-    def doc_term_matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def doc_term_matrix(self, texts: Sequence[Document]) -> sp.csr_matrix:
         """Term counts of documents over the fitted vocabulary, shape (n_docs, n_terms)."""
         check_is_fitted(self, "components_")
         vocab = Vocabulary(self.terms_, self.term_doc_freq_, self.X_train_.shape[0])
-        return vocab.doc_term_matrix(self.analyzer_.term_arrays(texts))
+        return vocab.doc_term_matrix(self._analyzer().term_arrays(texts))
+
+    def _analyzer(self) -> Analyzer:
+        """The fitted analyzer, given the ``tokenizer`` parameter if it was fitted with one."""
+        analyzer: Analyzer = self.analyzer_
+        if analyzer.custom_tokenizer and analyzer.tokenizer is not self.tokenizer:
+            analyzer = Analyzer(
+                analyzer.stop_words,
+                analyzer.phrases,
+                analyzer.language,
+                custom_tokenizer=True,
+                tokenizer=self.tokenizer,
+            )
+        return analyzer
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The terms, in column order of :attr:`components_`."""
@@ -1099,13 +1157,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         return [[t for t, _ in topic] for topic in self.topic_terms(top_n, exclude)]
 
     def evaluate(
-        self, texts: Iterable[str] | None = None, labels: Sequence[Any] | None = None
+        self, texts: Iterable[Document] | None = None, labels: Sequence[Any] | None = None
     ) -> dict[str, Any]:
         """Topic coherence, diversity and, with labels, document-topic accuracy.
 
         Parameters
         ----------
-        texts : iterable of str, optional
+        texts : iterable of str (or of lists of str), optional
             Reference documents for coherence, and the documents whose topic vectors
             are classified when ``labels`` is given (folded in with :meth:`transform`).
             Held-out documents make the fairest reference.
@@ -1131,7 +1189,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             )
         doc_topic = self.transform(docs) if labels is not None else None
         result = evaluate_topics(
-            self.topics(top_n=25), reference_tokens(docs), doc_topic=doc_topic, labels=labels
+            self.topics(top_n=25),
+            reference_tokens(docs, self._analyzer().tokens),
+            doc_topic=doc_topic,
+            labels=labels,
         )
         result["heldout_ranking_accuracy"] = float(self.history_[-1]["heldout_ranking_accuracy"])
         return result
@@ -1151,6 +1212,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             params["vectors"] = str(params["vectors"])
         if isinstance(params["random_state"], np.random.RandomState):
             params["random_state"] = None
+        params["tokenizer"] = None  # code is never saved; the model asks for it again
         if params["stop_words"] is not None and not isinstance(params["stop_words"], str):
             params["stop_words"] = list(params["stop_words"])
         if params["checkpoint_dir"] is not None:
@@ -1192,6 +1254,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 "doc_freq": self.term_doc_freq_.tolist(),
                 "stop_words": sorted(self.analyzer_.stop_words),
                 "phrases": self.analyzer_.phrases.to_json(),
+                "language": self.analyzer_.language,
+                "custom_tokenizer": self.analyzer_.custom_tokenizer,
             },
             arrays=arrays,
             history=self.history_,
@@ -1245,6 +1309,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                     analyzer=Analyzer(
                         stop_words=frozenset(vocabulary["stop_words"]),
                         phrases=PhraseModel.from_json(vocabulary["phrases"]),
+                        language=vocabulary.get("language"),
+                        custom_tokenizer=bool(vocabulary.get("custom_tokenizer", False)),
                     ),
                     term_vectors=arrays["term_vectors"],
                     topic_weight=arrays["topic_weight"],

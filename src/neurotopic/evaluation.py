@@ -6,22 +6,35 @@ model, so figures from :func:`evaluate_topics` are comparable across models.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .metrics import c_v, diversity, doc_topic_accuracy, npmi
-from .text import tokenize
+from .text import Document, normalize_tokens, tokenize
 
 
-def reference_tokens(texts: Sequence[str]) -> list[list[str]]:
-    """Reference documents for coherence: every lower-cased token, in reading order.
+def reference_tokens(
+    texts: Sequence[Document], tokenizer: Callable[[Document], list[str]] | None = None
+) -> list[list[str]]:
+    """Reference documents for coherence: every normalised token, in reading order.
 
     Stop words are kept so that a multi-word term is found exactly where its words
     are contiguous in the text.
+
+    Parameters
+    ----------
+    texts : sequence of str, or of lists of str
+        Raw documents or their tokens.
+    tokenizer : callable, optional
+        The model's tokenizer (``NeuralTopicModel.analyzer_.tokens``), so that the
+        reference has the model's words in any language; default :func:`tokenize`
+        for raw text.
     """
-    return [tokenize(t) for t in texts]
+    if tokenizer is not None:
+        return [tokenizer(t) for t in texts]
+    return [tokenize(t) if isinstance(t, str) else normalize_tokens(t) for t in texts]
 
 
 def evaluate_topics(

@@ -43,12 +43,14 @@ def _plain(value: Any) -> Any:
         return os.fspath(value)
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
+    if callable(value):  # a tokenizer: its name (the code itself is never kept)
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
     return None  # e.g. in-memory KeyedVectors or a RandomState
 
 
 def fingerprint(
     params: Mapping[str, Any],
-    docs: Sequence[str],
+    docs: Sequence[str | Sequence[str]],
     labels: Labels | None = None,
     processes: int = 1,
 ) -> dict[str, Any]:
@@ -58,8 +60,8 @@ def fingerprint(
     ----------
     params : mapping
         The estimator's ``get_params()``; those in :data:`RESUMABLE_CHANGES` are left out.
-    docs : sequence of str
-        The training documents.
+    docs : sequence of str, or of lists of str
+        The training documents (raw text or tokens).
     labels : Labels, optional
         The encoded targets of a supervised fit.
     processes : int
@@ -72,7 +74,8 @@ def fingerprint(
     """
     corpus = hashlib.sha256()
     for doc in docs:
-        data = doc.encode("utf-8", "surrogatepass")
+        text = doc if isinstance(doc, str) else "\x1f".join(doc)  # tokens: unit-separated
+        data = text.encode("utf-8", "surrogatepass")
         corpus.update(len(data).to_bytes(8, "little"))
         corpus.update(data)
     label_digest = None

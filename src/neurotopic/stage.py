@@ -32,13 +32,18 @@ class TextStage:
     X: sp.csr_matrix  # (D, V) training document-term counts
 
     def encode(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """JSON metadata (vocabulary, stop words, phrases) and arrays."""
+        """JSON metadata (vocabulary, stop words, phrases, language) and arrays.
+
+        A custom tokenizer is never part of it (only whether one was used).
+        """
         meta = {
             "terms": list(self.vocabulary.terms),
             "doc_freq": np.asarray(self.vocabulary.doc_freq).tolist(),
             "n_docs": int(self.vocabulary.n_docs),
             "stop_words": sorted(self.analyzer.stop_words),
             "phrases": self.analyzer.phrases.to_json(),
+            "language": self.analyzer.language,
+            "custom_tokenizer": self.analyzer.custom_tokenizer,
         }
         arrays = {
             "term_vectors": np.ascontiguousarray(self.term_vectors),
@@ -64,6 +69,8 @@ class TextStage:
             analyzer=Analyzer(
                 stop_words=frozenset(meta["stop_words"]),
                 phrases=PhraseModel.from_json(meta["phrases"]),
+                language=meta.get("language"),
+                custom_tokenizer=bool(meta.get("custom_tokenizer", False)),
             ),
             term_vectors=arrays["term_vectors"],
             X=X,

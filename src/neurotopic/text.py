@@ -17,14 +17,25 @@ vectorised pass per layer (:func:`learn_phrases_arrays`, :meth:`PhraseModel.appl
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .errors import NeurotopicError
+from .language import (
+    NO_SPACE_LANGUAGES,
+    SEGMENTED_LANGUAGES,
+    language_stop_words,
+    normalize_word,
+    warn_no_stop_words,
+)
+from .segment import Segmenter
 from .tokens import (
     TokenArrays,
     TypeTable,
@@ -35,14 +46,44 @@ from .tokens import (
     unique_counts,
 )
 
-# A token: a letter, then letters, digits or inner hyphens.  Apostrophes split tokens,
-# so contractions and possessives leave short stubs ("don", "t", "s") that the
-# stop-word list and the minimum length remove.
-_TOKEN_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+# A token: a letter (of any script), then letters, digits, combining marks or inner
+# hyphens.  Apostrophes split tokens, so contractions and possessives leave short stubs
+# ("don", "t", "s") that the stop-word list and the minimum length remove.  Pure-ASCII
+# text takes the ASCII pattern, which finds the same tokens faster.
+_ASCII_TOKEN_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _POSSESSIVE_RE = re.compile(r"['\u2019]s\b")
+# Letters and digits (what a token may hold): ``\w`` less the underscore.
+_NON_WORD_RE = re.compile(r"[\W_]+")
+# Han ideographs and kana: words that only a segmenter finds.
+_UNSEGMENTED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
+#: A document: raw text, or its tokens (pre-tokenized input).
+Document = str | Sequence[str]
 #: A run of content words is split where a stop word or a too-short token stood.
 Run = list[str]
+#: Share of a corpus's letters and digits in no token above which fitting warns.
+MAX_UNTOKENIZED = 0.2
+
+
+@functools.cache
+def _unicode_token_re() -> re.Pattern[str]:
+    """The token pattern for any script (built once: ``\\w`` plus combining marks).
+
+    Python's ``\\w`` leaves out combining marks (categories Mn, Mc, Me), which Indic and
+    other scripts write inside words (the vowel signs of हिन्दी); they are added here.
+    """
+    ranges: list[str] = []
+    start = None
+    for cp in range(0x20000):
+        char = chr(cp)
+        mark = unicodedata.category(char) in ("Mn", "Mc", "Me") and not char.isalnum()
+        if mark and start is None:
+            start = cp
+        elif not mark and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(cp - 1))}")
+            start = None
+    word = "[\\w" + "".join(ranges) + "]"
+    return re.compile(rf"[^\W\d_]{word}*(?:-{word}+)*")
 
 
 def default_stop_words() -> frozenset[str]:
@@ -73,25 +114,50 @@ def default_stop_words() -> frozenset[str]:
     }
 
 
-def resolve_stop_words(stop_words: str | Sequence[str] | None) -> frozenset[str]:
+def resolve_stop_words(
+    stop_words: str | Sequence[str] | None, language: str | None = "en"
+) -> frozenset[str]:
     """The stop-word set for a ``stop_words`` parameter.
 
-    ``"english"`` gives :func:`default_stop_words`, a sequence its lower-cased words,
-    None no stop words.
+    Parameters
+    ----------
+    stop_words : "auto", "english", sequence of str or None
+        "auto": the list of ``language`` (English: :func:`default_stop_words`; other
+        languages: stopwordsiso's list, see :mod:`neurotopic.language`); "english":
+        :func:`default_stop_words` whatever the language; a sequence: its words,
+        normalised like tokens (NFC, casefolded); None: no stop words.
+    language : str or None
+        The corpus's language code (None: unknown, no list).
+
+    Returns
+    -------
+    frozenset of str
     """
     if stop_words is None:
         return frozenset()
     if isinstance(stop_words, str):
-        if stop_words != "english":
+        if stop_words == "english" or (stop_words == "auto" and language == "en"):
+            return default_stop_words()
+        if stop_words != "auto":
             raise NeurotopicError(
-                f"stop_words must be 'english', a list of words or None, got {stop_words!r}"
+                "stop_words must be 'auto' (the language's list), 'english', a list of "
+                f"words or None, got {stop_words!r}"
             )
-        return default_stop_words()
-    return frozenset(w.lower() for w in stop_words)
+        found = language_stop_words(language) if language else None
+        if found is None:
+            warn_no_stop_words(str(language))
+            return frozenset()
+        return found
+    return frozenset(normalize_word(w) for w in stop_words)
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case a text and split it into word tokens.
+    """Normalise a text (NFC, casefold) and split it into word tokens, in any script.
+
+    A token is a letter followed by letters, digits, combining marks and inner hyphens;
+    numbers alone are no token.  Chinese and Japanese need a segmenter (see
+    :class:`Analyzer` and :mod:`neurotopic.segment`): here a run of their characters
+    is one token.
 
     Parameters
     ----------
@@ -108,8 +174,45 @@ def tokenize(text: str) -> list[str]:
     --------
     >>> tokenize("The Bank of England's rate-setters didn't meet.")
     ['the', 'bank', 'of', 'england', 'rate-setters', 'didn', 't', 'meet']
+    >>> tokenize("Die Benutzeroberfläche lässt sich schnell ausführen.")
+    ['die', 'benutzeroberfläche', 'lässt', 'sich', 'schnell', 'ausführen']
     """
-    return _TOKEN_RE.findall(_POSSESSIVE_RE.sub("", text.lower()))
+    if text.isascii():
+        return _ASCII_TOKEN_RE.findall(_POSSESSIVE_RE.sub("", text.lower()))
+    folded = unicodedata.normalize("NFC", text).casefold().replace("_", " ")
+    return _unicode_token_re().findall(_POSSESSIVE_RE.sub("", folded))
+
+
+def normalize_tokens(tokens: Sequence[str], where: str = "a document") -> list[str]:
+    """Tokens from a tokenizer or pre-tokenized input, normalised like :func:`tokenize`'s.
+
+    Each token is NFC-normalised and casefolded; empty tokens are dropped.
+
+    Raises
+    ------
+    NeurotopicError
+        If a token is not a string or holds whitespace (a space joins the words of a
+        phrase term).
+    """
+    if isinstance(tokens, str):
+        raise NeurotopicError(
+            f"the tokens of {where} are one string; a tokenizer must return a list of tokens"
+        )
+    out: list[str] = []
+    for token in tokens:
+        if not isinstance(token, str):
+            raise NeurotopicError(
+                f"a token of {where} is a {type(token).__name__}, not a string; give strings"
+            )
+        word = normalize_word(token)
+        if word:
+            if not word.isprintable() or " " in word:
+                raise NeurotopicError(
+                    f"token {token!r} of {where} holds whitespace; split it in two or "
+                    "join its words with '_' (phrases are found from the tokens)"
+                )
+            out.append(word)
+    return out
 
 
 def content_runs(tokens: Sequence[str], stop_words: frozenset[str], min_len: int = 2) -> list[Run]:
@@ -138,24 +241,27 @@ def content_runs(tokens: Sequence[str], stop_words: frozenset[str], min_len: int
 
 
 def encode_texts(
-    texts: Iterable[str],
+    texts: Iterable[Document],
     stop_words: frozenset[str],
     *,
+    tokenizer: Callable[[Document], list[str]] | None = None,
     min_len: int = 2,
     chunk_docs: int = 4096,
 ) -> TokenArrays:
     """Tokenise a stream of documents into :class:`TokenArrays` of content words.
 
-    Equivalent to ``[content_runs(tokenize(t), stop_words, min_len) for t in texts]``,
+    Equivalent to ``[content_runs(tokenizer(t), stop_words, min_len) for t in texts]``,
     but the texts are read once, in chunks of ``chunk_docs`` (they may come from a
     generator), and a chunk's tokens are mapped to ids, filtered and split into runs
     with array operations.
 
     Parameters
     ----------
-    texts : iterable of str
+    texts : iterable of str, or of lists of str
     stop_words : frozenset of str
         Removed; each removal (like a token shorter than ``min_len``) ends a run.
+    tokenizer : callable, optional
+        Document -> tokens; default :func:`tokenize` (raw text only).
     min_len : int
         Shortest content word.
     chunk_docs : int
@@ -192,8 +298,9 @@ def encode_texts(
         tokens.clear()
         lengths.clear()
 
+    split = tokenizer if tokenizer is not None else tokenize
     for text in texts:
-        words = tokenize(text)
+        words = split(text)  # type: ignore[arg-type]
         tokens.extend(words)
         lengths.append(len(words))
         if len(lengths) >= chunk_docs:
@@ -383,9 +490,79 @@ def learn_phrases(
     )[0]
 
 
+class Coverage:
+    """A tokenizer wrapper that counts the letters and digits its tokens leave out.
+
+    Raw-text documents are sampled (the first ``head``, then every ``every``-th) and
+    their letters and digits counted against the characters of their tokens.
+
+    Parameters
+    ----------
+    tokenizer : callable
+        Document -> tokens.
+    segmented : bool
+        Whether the tokenizer segments Chinese and Japanese; if not, tokens of Han
+        ideographs or kana (whole unsegmented runs) count as no token.
+    head, every : int
+        Sampling of the documents counted.
+    """
+
+    def __init__(
+        self,
+        tokenizer: Callable[[Document], list[str]],
+        *,
+        segmented: bool = True,
+        head: int = 500,
+        every: int = 10,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.segmented = segmented
+        self.head, self.every = head, every
+        self.n_docs = 0
+        self.word_chars = 0  # letters and digits of the sampled texts
+        self.token_chars = 0  # of them, in tokens
+
+    def __call__(self, doc: Document) -> list[str]:
+        tokens = self.tokenizer(doc)
+        if isinstance(doc, str) and (self.n_docs < self.head or self.n_docs % self.every == 0):
+            self.word_chars += len(_NON_WORD_RE.sub("", doc))
+            kept = tokens
+            if not self.segmented and _UNSEGMENTED_RE.search(doc):
+                kept = [t for t in tokens if not _UNSEGMENTED_RE.search(t)]
+            self.token_chars += sum(len(t) - t.count("-") for t in kept)
+        self.n_docs += 1
+        return tokens
+
+    @property
+    def untokenized(self) -> float:
+        """Share of the sampled letters and digits in no token (0 without raw text)."""
+        if self.word_chars == 0:
+            return 0.0
+        return max(0.0, 1.0 - self.token_chars / self.word_chars)
+
+    def warn_if_low(self, language: str | None) -> None:
+        """Warn once when more than :data:`MAX_UNTOKENIZED` of the text is in no token."""
+        if self.untokenized > MAX_UNTOKENIZED:
+            warnings.warn(
+                f"{self.untokenized:.0%} of the corpus's letters and digits are in no word token "
+                f"(language '{language}'); pass the text's language (language=, --language) "
+                "or a tokenizer= that splits it into words",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
+#: Why raw text cannot be read by a model fitted with its own tokenizer.
+NEEDS_TOKENIZER = (
+    "this model was fitted with a custom tokenizer (or pre-tokenized documents), which is "
+    "not saved with it; pass it again with model.set_params(tokenizer=...) or give "
+    "documents as lists of tokens"
+)
+
+
 @dataclass
 class Analyzer:
-    """Turns raw documents into term lists with fixed stop words and phrases.
+    """Turns documents into term lists with a fixed tokenizer, stop words and phrases.
 
     Parameters
     ----------
@@ -393,20 +570,61 @@ class Analyzer:
         Words removed before phrase detection (they break runs).
     phrases : PhraseModel
         Learned phrases; empty for unigram terms.
+    language : str or None
+        The corpus's language code; "zh" and "ja" segment raw text into words
+        (:class:`~neurotopic.segment.Segmenter`), any other splits it with
+        :func:`tokenize`.
+    custom_tokenizer : bool
+        Whether the terms came from the user's tokenizer or pre-tokenized documents:
+        raw text then needs ``tokenizer``.
+    tokenizer : callable or None
+        The user's ``str -> list of str`` (never saved).
     """
 
     stop_words: frozenset[str]
     phrases: PhraseModel
+    language: str | None = None
+    custom_tokenizer: bool = False
+    tokenizer: Callable[[str], Sequence[str]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    segmenter: Segmenter | None = field(init=False, compare=False, repr=False)
 
-    def runs(self, text: str) -> list[Run]:
+    def __post_init__(self) -> None:
+        segmented = self.language in SEGMENTED_LANGUAGES and not self.custom_tokenizer
+        self.segmenter = Segmenter(str(self.language)) if segmented else None
+
+    @property
+    def segmented(self) -> bool:
+        """Whether raw text is split by a segmenter or the user's tokenizer."""
+        return self.segmenter is not None or self.custom_tokenizer
+
+    @property
+    def spaceless(self) -> bool:
+        """Whether raw text is in a language written without spaces and no segmenter."""
+        return self.language in NO_SPACE_LANGUAGES and not self.custom_tokenizer
+
+    def tokens(self, doc: Document) -> list[str]:
+        """The normalised tokens of one document (raw text or a list of tokens)."""
+        if not isinstance(doc, str):
+            return normalize_tokens(doc)
+        if self.custom_tokenizer:
+            if self.tokenizer is None:
+                raise NeurotopicError(NEEDS_TOKENIZER)
+            return normalize_tokens(self.tokenizer(doc), "a document (from the tokenizer)")
+        if self.segmenter is not None:
+            return [normalize_word(w).replace(" ", "_") for w in self.segmenter(doc)]
+        return tokenize(doc)
+
+    def runs(self, doc: Document) -> list[Run]:
         """Content-word runs of one document, before phrase merging."""
-        return content_runs(tokenize(text), self.stop_words)
+        return content_runs(self.tokens(doc), self.stop_words)
 
-    def terms(self, text: str) -> list[str]:
+    def terms(self, doc: Document) -> list[str]:
         """The term tokens of one document, in order (phrases merged)."""
-        return [t for r in self.phrases.apply(self.runs(text)) for t in r]
+        return [t for r in self.phrases.apply(self.runs(doc)) for t in r]
 
-    def term_arrays(self, texts: Iterable[str]) -> TokenArrays:
+    def term_arrays(self, docs: Iterable[Document]) -> TokenArrays:
         """The term tokens of many documents in array form: :meth:`terms` of each, with
         the tokenising and the phrase merges vectorised (no per-token Python loop)."""
-        return self.phrases.apply_arrays(encode_texts(texts, self.stop_words))
+        return self.phrases.apply_arrays(encode_texts(docs, self.stop_words, tokenizer=self.tokens))

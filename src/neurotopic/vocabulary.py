@@ -8,14 +8,26 @@ accepted too, and encoded first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import NeurotopicError
-from .text import Analyzer, Run, encode_texts, learn_phrases_arrays, resolve_stop_words
+from .language import AUTO, check_language, detect_language
+from .text import (
+    Analyzer,
+    Coverage,
+    Document,
+    PhraseModel,
+    Run,
+    encode_texts,
+    learn_phrases_arrays,
+    resolve_stop_words,
+)
 from .tokens import TokenArrays, encode_runs, unique_counts
 
 
@@ -180,10 +192,53 @@ class CorpusTerms:
         return self.terms.to_lists()
 
 
+#: Documents of a streamed corpus read ahead to detect its language.
+DETECTION_PREFIX = 1000
+#: Documents whose language is detected.
+DETECTION_SAMPLE = 200
+
+
+def _plain_text(doc: Document) -> str:
+    return doc if isinstance(doc, str) else " ".join(doc)
+
+
+def resolve_language(
+    language: str, docs: Iterable[Document]
+) -> tuple[str, Iterable[Document], bool]:
+    """The corpus's language code, the documents to read and whether they are tokens.
+
+    ``"auto"`` detects the language from 200 documents spread through a sequence, or
+    through a stream's first 1,000 (which are then read again); a code is checked and
+    returned.  The first document tells raw text from pre-tokenized input.
+
+    Returns
+    -------
+    language : str
+    docs : iterable
+        The same documents (a stream re-chained after the read-ahead).
+    pretokenized : bool
+    """
+    code = check_language(language)
+    if isinstance(docs, Sequence) and not isinstance(docs, str):
+        head: Sequence[Document] = docs
+        rest: Iterable[Document] = docs
+    else:
+        stream: Iterator[Document] = iter(docs)
+        head = list(itertools.islice(stream, DETECTION_PREFIX if code == AUTO else 1))
+        rest = itertools.chain(head, stream)
+    pretokenized = len(head) > 0 and not isinstance(head[0], str)
+    if code == AUTO:  # evenly spaced documents vote
+        step = max(1, len(head) // DETECTION_SAMPLE)
+        code = detect_language([_plain_text(head[i]) for i in range(0, len(head), step)])
+    return code, rest, pretokenized
+
+
 def analyse_corpus(
-    texts: Iterable[str],
+    texts: Iterable[Document],
     *,
-    stop_words: str | Sequence[str] | None = "english",
+    stop_words: str | Sequence[str] | None = "auto",
+    language: str = "auto",
+    tokenizer: Callable[[str], Sequence[str]] | None = None,
     max_ngram: int = 3,
     min_df: int = 5,
     max_df: float = 0.5,
@@ -194,9 +249,45 @@ def analyse_corpus(
     The texts are read once, as a stream (a generator is fine), into arrays; see
     :func:`neurotopic.text.encode_texts`.  neurotopic and the LDA models of
     :mod:`neurotopic.compare` share this function, so they see the same terms.
+
+    Parameters
+    ----------
+    texts : iterable of str, or of lists of str
+        Raw documents, or each document's tokens (pre-tokenized input).
+    stop_words, language, tokenizer, max_ngram, min_df, max_df, max_terms
+        As in :class:`~neurotopic.NeuralTopicModel`.
+
+    Warns
+    -----
+    UserWarning
+        When more than 20% of the letters and digits of the raw text are in no token,
+        or the language is written without spaces and has no segmenter here.
     """
-    stop = resolve_stop_words(stop_words)
-    words = encode_texts(texts, stop)
+    if tokenizer is not None and not callable(tokenizer):
+        raise NeurotopicError(
+            f"tokenizer must be a function from a text to a list of tokens, got {tokenizer!r}"
+        )
+    code, docs, pretokenized = resolve_language(language, texts)
+    stop = resolve_stop_words(stop_words, code)
+    analyzer = Analyzer(
+        stop,
+        PhraseModel(max_ngram=max_ngram),
+        language=code,
+        custom_tokenizer=tokenizer is not None or pretokenized,
+        tokenizer=tokenizer,
+    )
+    if analyzer.spaceless and not pretokenized:
+        warnings.warn(
+            f"language '{code}' is written without spaces and neurotopic has no word "
+            "segmenter for it: each run of its letters is one token; pass tokenizer= with "
+            "a segmenter for it",
+            UserWarning,
+            stacklevel=2,
+        )
+    coverage = Coverage(analyzer.tokens, segmented=analyzer.segmented)
+    words = encode_texts(docs, stop, tokenizer=coverage)
+    coverage.warn_if_low(code)
     phrases, terms = learn_phrases_arrays(words, max_ngram=max_ngram)
+    analyzer.phrases = phrases
     vocab = build_vocabulary(terms, min_df=min_df, max_df=max_df, max_terms=max_terms)
-    return CorpusTerms(Analyzer(stop, phrases), words, terms, vocab)
+    return CorpusTerms(analyzer, words, terms, vocab)
