@@ -298,7 +298,7 @@ def test_doc_topic_accuracy_separable_and_random() -> None:
     alpha = np.full((n_classes, n_topics), 0.2)
     alpha[np.arange(n_classes), np.arange(n_classes)] = 20.0
     theta = np.vstack([rng.dirichlet(alpha[c], per_class) for c in range(n_classes)])
-    for features in ("log", "raw"):
+    for features in ("probabilities", "log", "raw"):
         result = doc_topic_accuracy(theta, list(labels), features=features)
         assert set(result) == {"accuracy", "macro_f1"}
         assert result == {"accuracy": 1.0, "macro_f1": 1.0}
@@ -309,6 +309,21 @@ def test_doc_topic_accuracy_separable_and_random() -> None:
     assert 0.0 <= chance["macro_f1"] <= 0.5
     # Deterministic for a fixed seed.
     assert doc_topic_accuracy(noise, list(labels)) == chance
+
+
+def test_doc_topic_accuracy_reads_the_probabilities_as_given() -> None:
+    # Two classes that differ only in the ratio of two tiny probabilities: a log reader
+    # separates them, a reader of the rows as returned cannot.
+    rng = np.random.default_rng(0)
+    n = 200
+    labels = np.repeat(["a", "b"], n // 2)
+    small = np.where(labels == "a", 1e-6, 1e-4)
+    theta = np.column_stack([small, 1e-4 * np.ones(n), rng.uniform(0.2, 0.8, n)])
+    theta[:, 2] = 1.0 - theta[:, 0] - theta[:, 1]
+    theta[:, :2] *= rng.uniform(0.5, 1.5, (n, 1))
+    theta /= theta.sum(axis=1, keepdims=True)
+    assert doc_topic_accuracy(theta, list(labels), features="log")["accuracy"] == 1.0
+    assert doc_topic_accuracy(theta, list(labels))["accuracy"] < 0.75
 
 
 def test_doc_topic_accuracy_errors() -> None:
@@ -322,7 +337,7 @@ def test_doc_topic_accuracy_errors() -> None:
     with pytest.raises(NeurotopicError, match="features"):
         doc_topic_accuracy(theta, ["a", "b", "c"] * 3, features="sqrt")
     with pytest.raises(NeurotopicError, match="negative"):
-        doc_topic_accuracy(theta - 0.5, ["a", "b", "c"] * 3)
+        doc_topic_accuracy(theta - 0.5, ["a", "b", "c"] * 3, features="log")
     with pytest.raises(NeurotopicError, match="test_size"):
         doc_topic_accuracy(theta, ["a", "b", "c"] * 3, test_size=1.5)
     with pytest.raises(NeurotopicError, match="each side"):

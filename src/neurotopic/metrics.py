@@ -44,6 +44,9 @@ __all__ = [
 
 #: Smoothing constant of gensim's direct confirmation measures (used by :func:`c_v`).
 CV_EPSILON = 1e-12
+#: The feature transforms :func:`doc_topic_accuracy` accepts.
+ACCURACY_FEATURES: tuple[str, ...] = ("probabilities", "log", "raw")
+
 #: Added to theta before the log in :func:`doc_topic_accuracy` with ``features="log"``.
 LOG_FEATURE_EPSILON = 1e-10
 
@@ -593,7 +596,7 @@ def doc_topic_accuracy(
     *,
     test_size: float = 0.2,
     random_state: int = 0,
-    features: str = "log",
+    features: str = "probabilities",
 ) -> dict[str, float]:
     r"""Accuracy and macro-F1 of a logistic regression on document-topic vectors.
 
@@ -601,10 +604,14 @@ def doc_topic_accuracy(
     (``sklearn.model_selection.train_test_split`` with ``test_size`` and
     ``random_state``).  Features are
 
+    * ``"probabilities"`` (default): :math:`x = \theta`, exactly as the model returned
+      it (no transform, no scaling): what a user's ``LogisticRegression().fit(theta, y)``
+      sees, so a model whose rows hide their information in tiny probabilities scores
+      low, as it would for the user;
     * ``"log"``: :math:`x = \log(\theta + 10^{-10})`, then standardised;
     * ``"raw"``: :math:`x = \theta`, then standardised,
 
-    with a ``StandardScaler`` fitted on the training rows.  A multinomial
+    the standardising ``StandardScaler`` fitted on the training rows.  A multinomial
     ``LogisticRegression(C=1.0, max_iter=1000)`` (lbfgs) is fitted on the training rows
     and scored on the test rows:
 
@@ -624,7 +631,7 @@ def doc_topic_accuracy(
         Share of documents in the test set, in (0, 1).
     random_state : int
         Seed of the split.
-    features : {"log", "raw"}
+    features : {"probabilities", "log", "raw"}
         Feature transform, see above.
 
     Returns
@@ -654,8 +661,10 @@ def doc_topic_accuracy(
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    if features not in ("log", "raw"):
-        raise NeurotopicError(f"features must be 'log' or 'raw', got {features!r}; pick one")
+    if features not in ACCURACY_FEATURES:
+        raise NeurotopicError(
+            f"features must be one of {', '.join(ACCURACY_FEATURES)}, got {features!r}; pick one"
+        )
     if isinstance(test_size, bool) or not isinstance(test_size, float | int | np.floating):
         raise NeurotopicError(f"test_size must be a float in (0, 1), got {test_size!r}")
     if not 0.0 < float(test_size) < 1.0:
@@ -713,10 +722,12 @@ def doc_topic_accuracy(
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=float(test_size), random_state=random_state, stratify=y
     )
-    scaler = StandardScaler().fit(x_train)
+    if features != "probabilities":
+        scaler = StandardScaler().fit(x_train)
+        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
     model = LogisticRegression(C=1.0, max_iter=1000)
-    model.fit(scaler.transform(x_train), y_train)
-    predicted = model.predict(scaler.transform(x_test))
+    model.fit(x_train, y_train)
+    predicted = model.predict(x_test)
     return {
         "accuracy": float(accuracy_score(y_test, predicted)),
         "macro_f1": float(f1_score(y_test, predicted, average="macro")),
