@@ -1161,7 +1161,9 @@ def load_manpages(min_words: int = 50, min_pages: int = 20) -> Dataset:
         if listing.is_file():
             owned.update(listing.read_text(encoding="utf-8", errors="replace").splitlines())
     if not owned:
-        raise NeurotopicError(f"the packages {' and '.join(_MAN_PACKAGES)} are not installed; {_MAN_FIX}")
+        raise NeurotopicError(
+            f"the packages {' and '.join(_MAN_PACKAGES)} are not installed; {_MAN_FIX}"
+        )
     texts: list[str] = []
     labels: list[str] = []
     for section in "12345678":
