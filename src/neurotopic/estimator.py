@@ -240,8 +240,14 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         stay in cache for the window's steps.  None: 0 up to ``8 * batch_size``
         training documents, five batches above (five of a process's batches in a
         data-parallel fit).  See ``docs/model.md`` for its speed and quality.
-    margin : float, default=0.5
-        Hinge margin.
+    margin : float, default=0.1
+        Hinge margin.  Scores ``ls`` lie in [0, 1], so the margin sets how far apart a
+        document's score and a negative document's must be: a large one (the paper's
+        0.5) can only be reached by putting nearly all of ``ld(d)`` on a single topic,
+        and the rows come out nearly one-hot, their class information left in ratios
+        of tiny probabilities that a linear reader of the rows cannot use.  At 0.1 a
+        document spreads its mass over the topics its terms come from, as LDA's theta
+        does; see ``docs/model.md``, "The hinge margin and the document vectors".
     term_power : float, default=1.0
         Terms are drawn in proportion to ``df ** term_power``.
     topic_learning_rate : float, default=0.05
@@ -397,7 +403,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         n_negatives: int = 5,
         negative_pool: int | None = None,
         shuffle_window: int | None = None,
-        margin: float = 0.5,
+        margin: float = 0.1,
         term_power: float = 1.0,
         topic_learning_rate: float = 0.05,
         doc_learning_rate: float = 0.05,
