@@ -314,6 +314,47 @@ def render(
     return "\n".join(out).rstrip() + "\n"
 
 
+def run_unseen_only(
+    corpora: list[str],
+    ks: list[int],
+    seed: int,
+    params: dict[str, Any],
+    out: Path | None,
+    command: str,
+    started: str,
+) -> None:
+    """The unseen-document check alone (see :func:`unseen_accuracy`), one K per corpus."""
+    results: list[Unseen] = []
+    for name in corpora:
+        data = load_dataset(name)
+        k = ks[0] if ks else KS[0]
+        training, new = unseen_accuracy(data.texts, data.labels, k, seed, params)
+        results.append(Unseen(name, k, training, new))
+        print(f"{name}, K={k}: {training:.3f} on training rows, {new:.3f} unseen", flush=True)
+    lines = [line for line in summary_lines([], results) if not line.startswith("| half")]
+    lines = [line for line in lines if line != "|---|---|---|---|---|---|---|"]
+    text = "\n".join(
+        [
+            "## Unseen documents: `transform` against the training rows",
+            "",
+            f"- command: `{command}`",
+            f"- date: {started}",
+            f"- machine: {machine()}",
+            f"- seed {seed}; NTM defaults"
+            + (f" with {json.dumps(params)}" if params else "")
+            + "; tuning half: "
+            + ", ".join(c for c in corpora if c in TUNING)
+            + "; held out: "
+            + ", ".join(c for c in corpora if c in HELD_OUT),
+            *lines,
+        ]
+    )
+    print(text)
+    if out is not None:
+        replace_section(out, "unseen", text)
+        print(f"wrote {out}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmark; see the module docstring."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -323,6 +364,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0", help="comma-separated integers")
     parser.add_argument("--models", default="ntm,tomotopy", help="comma-separated")
     parser.add_argument("--unseen", action="store_true", help="also score transform (NTM)")
+    parser.add_argument(
+        "--unseen-only",
+        action="store_true",
+        help="only the unseen-document check, at each corpus's first K (section 'unseen')",
+    )
     parser.add_argument("--out", type=Path, default=None, help="Markdown file to update")
     parser.add_argument(
         "--ntm-param",
@@ -355,6 +401,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{WORKERS} workers each"
     )
     print(f"{command}\n{machine()}\n{versions()}\n", flush=True)
+
+    if args.unseen_only:
+        run_unseen_only(corpora, chosen_ks, seeds[0], ntm_params, args.out, command, started)
+        return
 
     sections: list[Section] = []
     unseen: list[Unseen] = []
