@@ -34,7 +34,7 @@ def fold_in(
     *,
     n_negatives: int = 5,
     steps: int = 50,
-    learning_rate: float = 0.1,
+    learning_rate: float = 0.01,
     margin: float = 0.5,
     seed: int = 0,
     init_logits: np.ndarray | None = None,
@@ -57,6 +57,10 @@ def fold_in(
     steps : int
         Adam steps.
     learning_rate : float
+        Adam's step: each step moves a logit by about this much whatever the size of
+        its gradient, so ``steps * learning_rate`` bounds how far a row travels from
+        its start.  Small steps keep a short document (a few terms of evidence) near
+        the mean of its terms' topics instead of sharpening it on noise.
     margin : float
     seed : int
     init_logits : ndarray of shape (n_new, n_topics), optional
