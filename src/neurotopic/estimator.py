@@ -55,7 +55,7 @@ from .supervised import (
     output_scores,
     refit_label_layer,
 )
-from .text import Analyzer, Document, PhraseModel
+from .text import Analyzer, Document
 from .threads import resolve_n_jobs, thread_budget
 from .training import Supervision, TrainConfig, train
 from .vocabulary import Vocabulary, analyse_corpus
@@ -1260,10 +1260,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             vocabulary={
                 "terms": self.terms_,
                 "doc_freq": self.term_doc_freq_.tolist(),
-                "stop_words": sorted(self.analyzer_.stop_words),
-                "phrases": self.analyzer_.phrases.to_json(),
-                "language": self.analyzer_.language,
-                "custom_tokenizer": self.analyzer_.custom_tokenizer,
+                **self.analyzer_.to_json(),
             },
             arrays=arrays,
             history=self.history_,
@@ -1314,12 +1311,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                     vocab=Vocabulary(
                         terms, np.asarray(vocabulary["doc_freq"], dtype=np.int64), n_docs
                     ),
-                    analyzer=Analyzer(
-                        stop_words=frozenset(vocabulary["stop_words"]),
-                        phrases=PhraseModel.from_json(vocabulary["phrases"]),
-                        language=vocabulary.get("language"),
-                        custom_tokenizer=bool(vocabulary.get("custom_tokenizer", False)),
-                    ),
+                    analyzer=Analyzer.from_json(vocabulary),
                     term_vectors=arrays["term_vectors"],
                     topic_weight=arrays["topic_weight"],
                     topic_bias=arrays["topic_bias"],

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .text import Analyzer, PhraseModel
+from .text import Analyzer
 from .vocabulary import Vocabulary
 
 __all__ = ["TextStage"]
@@ -40,10 +40,7 @@ class TextStage:
             "terms": list(self.vocabulary.terms),
             "doc_freq": np.asarray(self.vocabulary.doc_freq).tolist(),
             "n_docs": int(self.vocabulary.n_docs),
-            "stop_words": sorted(self.analyzer.stop_words),
-            "phrases": self.analyzer.phrases.to_json(),
-            "language": self.analyzer.language,
-            "custom_tokenizer": self.analyzer.custom_tokenizer,
+            **self.analyzer.to_json(),
         }
         arrays = {
             "term_vectors": np.ascontiguousarray(self.term_vectors),
@@ -66,12 +63,7 @@ class TextStage:
             vocabulary=Vocabulary(
                 terms, np.asarray(meta["doc_freq"], dtype=np.int64), int(meta["n_docs"])
             ),
-            analyzer=Analyzer(
-                stop_words=frozenset(meta["stop_words"]),
-                phrases=PhraseModel.from_json(meta["phrases"]),
-                language=meta.get("language"),
-                custom_tokenizer=bool(meta.get("custom_tokenizer", False)),
-            ),
+            analyzer=Analyzer.from_json(meta),
             term_vectors=arrays["term_vectors"],
             X=X,
         )

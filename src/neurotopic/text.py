@@ -21,8 +21,9 @@ import functools
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -593,6 +594,25 @@ class Analyzer:
     def __post_init__(self) -> None:
         segmented = self.language in SEGMENTED_LANGUAGES and not self.custom_tokenizer
         self.segmenter = Segmenter(str(self.language)) if segmented else None
+
+    def to_json(self) -> dict[str, object]:
+        """The analyzer's settings as JSON-ready values (a tokenizer is code: never)."""
+        return {
+            "stop_words": sorted(self.stop_words),
+            "phrases": self.phrases.to_json(),
+            "language": self.language,
+            "custom_tokenizer": self.custom_tokenizer,
+        }
+
+    @classmethod
+    def from_json(cls, meta: Mapping[str, Any]) -> Analyzer:
+        """Inverse of :meth:`to_json` (``meta`` may hold other keys too)."""
+        return cls(
+            stop_words=frozenset(meta["stop_words"]),
+            phrases=PhraseModel.from_json(meta["phrases"]),
+            language=meta.get("language"),
+            custom_tokenizer=bool(meta.get("custom_tokenizer", False)),
+        )
 
     @property
     def segmented(self) -> bool:
