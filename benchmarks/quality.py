@@ -5,6 +5,9 @@ Fits, on the same raw texts and scored by the same code (:mod:`neurotopic.compar
 * neurotopic's NTM (default settings, ``random_state`` = seed);
 * tomotopy LDA (collapsed Gibbs, 1,000 iterations, 2 workers);
 * gensim ``LdaMulticore`` (10 passes, 2 workers), when asked for;
+* BERTopic (k-means) and FASTopic (200 epochs) on all-MiniLM-L6-v2 sentence embeddings
+  (:mod:`neurotopic.peers`), when asked for; the embeddings are computed once per corpus
+  and their time is added to each of those fits;
 
 on ten labelled corpora that install offline (:mod:`neurotopic.datasets`), split in two:
 
@@ -21,12 +24,13 @@ fitted on 80% of the corpus, the classifier trained on those rows and tested on
 ``transform`` of the other 20%.
 
 Prints one table per corpus and K as it goes (mean ± std over seeds), a summary table of
-the NTM against tomotopy, and with ``--out FILE`` writes them to a Markdown file
-(``docs/benchmarks.md`` keeps its other sections).
+the NTM against tomotopy (and, with the embedding-based models, a table of every model),
+and with ``--out FILE`` writes them to section ``--section`` (default ``quality``) of a
+Markdown file; ``docs/benchmarks.md`` keeps its other sections.
 
 Run: ``.venv/bin/python benchmarks/quality.py --suite all [--corpora a,b] [--ks 20,50]
-[--seeds 0,1,2] [--models ntm,tomotopy] [--unseen] [--out docs/benchmarks.md]
-[--ntm-param key=value ...]``
+[--seeds 0,1,2] [--models ntm,tomotopy,bertopic,fastopic] [--unseen]
+[--out docs/benchmarks.md] [--section quality] [--ntm-param key=value ...]``
 
 The whole suite takes about half an hour per seed on two cores; time it on an otherwise
 idle machine.
@@ -53,6 +57,7 @@ from _markdown import machine, replace_section
 from neurotopic import __version__
 from neurotopic.compare import ComparisonRow, compare_models, format_table
 from neurotopic.datasets import load_dataset
+from neurotopic.peers import embed_documents
 
 #: The tuning half: defaults are chosen by looking at these corpora only.
 TUNING: tuple[str, ...] = ("bbc", "news-articles", "wordnet", "healthtweets")
@@ -101,7 +106,7 @@ def parse_ntm_params(items: Sequence[str]) -> dict[str, Any]:
 def versions() -> str:
     """Versions of the libraries that produce the figures."""
     parts = [f"neurotopic {__version__}"]
-    for name in ("tomotopy", "gensim", "torch"):
+    for name in ("tomotopy", "gensim", "torch", "bertopic", "fastopic"):
         try:
             module = __import__(name)
             parts.append(f"{name} {getattr(module, '__version__', '?')}")
@@ -176,7 +181,7 @@ def ntm_lines(rows: list[ComparisonRow]) -> list[str]:
 def topic_lines(rows: list[ComparisonRow]) -> list[str]:
     """The first topics of the NTM and tomotopy (first seed), as a Markdown list."""
     lines: list[str] = []
-    for model in ("ntm", "tomotopy"):
+    for model in ("ntm", "tomotopy", "gensim", "bertopic", "fastopic"):
         first = next((r for r in rows if r.model == model), None)
         if first is None:
             continue
@@ -234,6 +239,36 @@ def unseen_accuracy(
     return float(training), unseen
 
 
+PEER_MODELS = ("gensim", "bertopic", "fastopic")
+
+
+def all_model_lines(sections: list[Section]) -> list[str]:
+    """Every model's means over seeds, one row per corpus, K and model.
+
+    Empty unless a model other than the NTM and tomotopy was fitted.
+    """
+    if not any(r.model in PEER_MODELS for s in sections for r in s.rows):
+        return []
+    lines = [
+        "| half | corpus | K | model | NPMI | diversity | accuracy | fit s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for section in sections:
+        half = "tuning" if section.corpus in TUNING else "held out"
+        for model in ("ntm", "tomotopy", *PEER_MODELS):
+            if not any(r.model == model for r in section.rows):
+                continue
+            cells = [
+                f"{mean_of(section.rows, model, key):.3f}"
+                for key in ("npmi", "diversity", "accuracy")
+            ]
+            cells.append(f"{mean_of(section.rows, model, 'fit_seconds'):.1f}")
+            lines.append(
+                f"| {half} | {section.corpus} | {section.k} | {model} | " + " | ".join(cells) + " |"
+            )
+    return lines
+
+
 def summary_lines(sections: list[Section], unseen: list[Unseen]) -> list[str]:
     """One row per corpus and K: the NTM against tomotopy, each cell marked."""
     lines = [
@@ -266,6 +301,9 @@ def summary_lines(sections: list[Section], unseen: list[Unseen]) -> list[str]:
                 f"| {u.corpus} | {u.k} | {u.training:.3f} | {u.unseen:.3f} "
                 f"| {u.unseen - u.training:+.3f} |"
             )
+    every = all_model_lines(sections)
+    if every:
+        lines += ["", "Every model (means over seeds):", "", *every]
     return lines
 
 
@@ -371,6 +409,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--out", type=Path, default=None, help="Markdown file to update")
     parser.add_argument(
+        "--section", default="quality", help="the section of --out to write (default quality)"
+    )
+    parser.add_argument(
         "--ntm-param",
         action="append",
         default=[],
@@ -411,6 +452,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in corpora:
         data = load_dataset(name)
         ks = chosen_ks or [*KS, *([LARGE_K] if len(data.texts) >= LARGE_DOCS else [])]
+        embeddings = None
+        if any(m in ("bertopic", "fastopic") for m in models):
+            print(f"  embedding {len(data.texts)} documents", flush=True)
+            embeddings = embed_documents(data.texts)
+            print(f"  embedded in {embeddings.seconds:.1f}s", flush=True)
         for k in ks:
             section = Section(name, k, f"{name}, K={k}", data.description, [])
             print(f"== {section.title}: {section.description}", flush=True)
@@ -428,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         lda_passes=LDA_PASSES,
                         workers=WORKERS,
                         progress=_progress(f"  seed {seed}: "),
+                        embeddings=embeddings,
                     )
                 )
             print(format_table(section.rows))
@@ -441,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"  unseen documents, K={k}: {training:.3f} on training rows, {new:.3f} unseen")
         if args.out is not None:
             replace_section(
-                args.out, "quality", render(command, started, settings, sections, unseen)
+                args.out, args.section, render(command, started, settings, sections, unseen)
             )
     print("\n".join(summary_lines(sections, unseen)))
     if args.out is not None:

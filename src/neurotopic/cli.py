@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--models",
         default="ntm,lda",
-        help="comma-separated: ntm, lda, tomotopy, gensim (default: ntm,lda)",
+        help="comma-separated: ntm, lda, tomotopy, gensim, bertopic, fastopic (default: ntm,lda)",
     )
     compare.add_argument(
         "--seed", type=int, default=0, metavar="S", help="random seed (default: 0)"

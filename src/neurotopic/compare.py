@@ -21,6 +21,10 @@ Models
     symmetric priors ``alpha = eta = 1/K``, ``lda_passes`` passes.
 ``"lda"``
     ``"tomotopy"`` when it is installed, else ``"gensim"``.
+``"bertopic"``, ``"fastopic"``
+    Models built on sentence embeddings of the raw documents (all-MiniLM-L6-v2 by
+    default), reading the same terms; see :mod:`neurotopic.peers`.  Their fit time
+    includes the embedding time.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ import numpy as np
 from .errors import NeurotopicError
 from .estimator import NeuralTopicModel, _check_texts, resolve_device
 from .evaluation import evaluate_topics, reference_tokens
+from .peers import INSTALL as _PEER_INSTALL
+from .peers import Embeddings, embed_documents, fit_bertopic, fit_fastopic
 from .text import Analyzer, Document, PhraseModel
 from .vocabulary import Vocabulary, analyse_corpus, resolve_language
 
@@ -53,7 +59,9 @@ __all__ = [
 TOP_N = 25
 
 #: Every model name :func:`compare_models` understands.
-MODEL_NAMES: tuple[str, ...] = ("ntm", "lda", "tomotopy", "gensim")
+MODEL_NAMES: tuple[str, ...] = ("ntm", "lda", "tomotopy", "gensim", "bertopic", "fastopic")
+#: The models that read sentence embeddings of the documents.
+EMBEDDING_MODELS: tuple[str, ...] = ("bertopic", "fastopic")
 
 # NeuralTopicModel parameters that also shape the LDA baselines' terms.
 _PREPROCESSING_PARAMS = (
@@ -69,6 +77,7 @@ _PREPROCESSING_PARAMS = (
 _INSTALL = {
     "tomotopy": 'install it with: pip install tomotopy (or pip install "neurotopic[compare]")',
     "gensim": 'install it with: pip install gensim (or pip install "neurotopic[compare]")',
+    **_PEER_INSTALL,
 }
 
 
@@ -79,12 +88,12 @@ class ComparisonRow:
     Attributes
     ----------
     model : str
-        ``"ntm"``, ``"tomotopy"`` or ``"gensim"``.
+        ``"ntm"``, ``"tomotopy"``, ``"gensim"``, ``"bertopic"`` or ``"fastopic"``.
     n_topics : int
         Number of topics K.
     fit_seconds : float
-        Wall time from raw text: tokenising, phrases, vocabulary, word vectors (NTM) and
-        training.
+        Wall time from raw text: tokenising, phrases, vocabulary, word vectors (NTM) or
+        sentence embeddings (BERTopic, FASTopic) and training.
     metrics : dict of str to float
         From :func:`~neurotopic.evaluation.evaluate_topics`: ``npmi``, ``c_v``,
         ``diversity``, ``topic_quality`` and, with labels, ``accuracy`` and ``macro_f1``.
@@ -110,9 +119,14 @@ def _installed(package: str) -> bool:
 
 
 def available_models() -> tuple[str, ...]:
-    """The model names usable here: ``"ntm"``, ``"lda"`` and the installed LDA backends."""
+    """The model names usable here: ``"ntm"``, ``"lda"`` and the installed backends."""
     backends = tuple(name for name in ("tomotopy", "gensim") if _installed(name))
-    return ("ntm", "lda", *backends) if backends else ("ntm",)
+    peers = tuple(
+        name
+        for name in EMBEDDING_MODELS
+        if _installed(name) and _installed("sentence_transformers")
+    )
+    return ("ntm", "lda", *backends, *peers) if backends else ("ntm", *peers)
 
 
 def _resolve_models(models: Sequence[str]) -> list[str]:
@@ -126,7 +140,10 @@ def _resolve_models(models: Sequence[str]) -> list[str]:
             raise NeurotopicError(f"unknown model '{name}'; use one of: {', '.join(MODEL_NAMES)}")
         if key == "lda":
             key = "tomotopy" if _installed("tomotopy") else "gensim"
-        if key != "ntm" and not _installed(key):
+        missing = key != "ntm" and not _installed(key)
+        if key in EMBEDDING_MODELS and not _installed("sentence_transformers"):
+            missing = True
+        if missing:
             raise NeurotopicError(f"model '{name}' needs the {key} package; {_INSTALL[key]}")
         if key not in resolved:
             resolved.append(key)
@@ -312,6 +329,32 @@ def _fit_ntm(
     return model.topics(TOP_N), np.asarray(model.doc_topic_), extras
 
 
+def _fit_peer(
+    name: str,
+    texts: Sequence[Document],
+    k: int,
+    prep: dict[str, Any],
+    embeddings: Embeddings,
+    *,
+    seed: int,
+) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
+    """BERTopic or FASTopic on the shared terms; returns topics, theta and extras."""
+    start = time.perf_counter()
+    doc_terms, vocab = prepare_terms(texts, **prep)
+    prep_seconds = time.perf_counter() - start
+    terms = list(vocab.terms)
+    if name == "bertopic":
+        topics, theta, extras = fit_bertopic(
+            doc_terms, terms, embeddings, k, seed=seed, top_n=TOP_N
+        )
+    else:
+        topics, theta, extras = fit_fastopic(
+            texts, doc_terms, terms, embeddings, k, seed=seed, top_n=TOP_N
+        )
+    extras["preprocess_seconds"] = prep_seconds
+    return topics, theta, extras
+
+
 def compare_models(
     texts: Sequence[Document],
     n_topics: Sequence[int],
@@ -324,6 +367,7 @@ def compare_models(
     lda_passes: int = 10,
     workers: int = 2,
     progress: Callable[[str], None] | None = None,
+    embeddings: Embeddings | None = None,
 ) -> list[ComparisonRow]:
     """Fit each model for each K on ``texts`` and evaluate all of them the same way.
 
@@ -360,6 +404,10 @@ def compare_models(
         and gensim's results can vary slightly from run to run even with a fixed seed.
     progress : callable, optional
         Called with short messages such as ``"fitting tomotopy K=20"``.
+    embeddings : Embeddings, optional
+        Sentence embeddings of ``texts`` for BERTopic and FASTopic
+        (:func:`neurotopic.peers.embed_documents`); computed once when not given.  Their
+        ``seconds`` count in each of those fits.
 
     Returns
     -------
@@ -375,6 +423,11 @@ def compare_models(
     if labels is not None and len(labels) != len(texts):
         raise NeurotopicError(
             f"got {len(labels)} labels for {len(texts)} texts; pass one label per text"
+        )
+    if embeddings is not None and len(embeddings.vectors) != len(texts):
+        raise NeurotopicError(
+            f"got embeddings of {len(embeddings.vectors)} documents for {len(texts)} texts; "
+            "embed the same texts"
         )
     ks = [n_topics] if isinstance(n_topics, int) else list(n_topics)
     for k in ks:
@@ -408,11 +461,21 @@ def compare_models(
                     workers=workers,
                     seed=random_state,
                 )
-            else:
+            elif name == "gensim":
                 topics, theta, extras = _fit_gensim(
                     texts, int(k), prep, passes=lda_passes, workers=workers, seed=random_state
                 )
+            else:
+                if embeddings is None:
+                    report("embedding the documents")
+                    embeddings = embed_documents(texts)
+                topics, theta, extras = _fit_peer(
+                    name, texts, int(k), prep, embeddings, seed=random_state
+                )
             seconds = time.perf_counter() - start
+            if name in EMBEDDING_MODELS and embeddings is not None:
+                seconds += embeddings.seconds
+                extras["embedding_seconds"] = embeddings.seconds
             report(f"evaluating {name} K={k} (fit {seconds:.1f}s)")
             metrics = evaluate_topics(
                 topics,
