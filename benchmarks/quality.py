@@ -307,16 +307,20 @@ def summary_lines(sections: list[Section], unseen: list[Unseen]) -> list[str]:
     return lines
 
 
+TITLE = "Quality benchmark: neurotopic against LDA"
+
+
 def render(
     command: str,
     started: str,
     settings: str,
     sections: list[Section],
     unseen: list[Unseen],
+    title: str = TITLE,
 ) -> str:
     """The Markdown report: header, summary, one table per corpus and K, first topics."""
     out = [
-        "# Quality benchmark: neurotopic against LDA",
+        f"# {title}",
         "",
         f"- command: `{command}`",
         f"- date: {started}",
@@ -411,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--section", default="quality", help="the section of --out to write (default quality)"
     )
+    parser.add_argument("--title", default=TITLE, help="the heading of the written section")
     parser.add_argument(
         "--ntm-param",
         action="append",
@@ -488,7 +493,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"  unseen documents, K={k}: {training:.3f} on training rows, {new:.3f} unseen")
         if args.out is not None:
             replace_section(
-                args.out, args.section, render(command, started, settings, sections, unseen)
+                args.out,
+                args.section,
+                render(command, started, settings, sections, unseen, args.title),
             )
     print("\n".join(summary_lines(sections, unseen)))
     if args.out is not None:
