@@ -1,15 +1,16 @@
-"""Why the seed implementation collapsed, and which design choice prevents it.
+"""Why the earlier implementation collapsed, and which design choice prevents it.
 
-Trains the same NTM layers on BBC News (K=20) under five settings, from the seed's
-recipe to neurotopic's, changing one thing at a time, and prints after each epoch the
-mean |W1|, mean |W2|, the training hinge, the share of triples whose two scores differ
-by less than 1e-6 and the held-out ranking accuracy:
+Trains the same NTM layers on BBC News (K=20) under five settings, from the earlier
+implementation's recipe to neurotopic's, changing one thing at a time, and prints
+after each epoch the mean |W1|, mean |W2|, the training hinge, the share of triples
+whose two scores differ by less than 1e-6 and the held-out ranking accuracy:
 
-1. seed: start at the saddle (W1 = 0, small random W2 so lt ~ 0.5), plain SGD at
-   0.01 on the loss averaged over batches of 20,000, L2 (1e-3) on the whole of W1 and
-   W2 at every step, raw (unnormalised) summed word vectors;
-2. seed without the full-matrix L2;
-3. seed without L2, with row-sparse adaptive updates (SparseAdam on W1, Adam on W2);
+1. earlier recipe: start at the saddle (W1 = 0, small random W2 so lt ~ 0.5), plain
+   SGD at 0.01 on the loss averaged over batches of 20,000, L2 (1e-3) on the whole of
+   W1 and W2 at every step, raw (unnormalised) summed word vectors;
+2. the earlier recipe without the full-matrix L2;
+3. the earlier recipe without L2, with row-sparse adaptive updates (SparseAdam on W1,
+   Adam on W2);
 4. 3 + neurotopic's start: auto-encoder pre-training of W2 rescaled to spread lt,
    W1 rows from the mean lt of each document's terms (centred, O(1));
 5. neurotopic's defaults (4 + unit-normalised term vectors, batches of 4,096).
@@ -44,8 +45,8 @@ class Setting:
 
 
 SETTINGS = [
-    Setting("1 seed recipe", l2=1e-3),
-    Setting("2 seed, no full-matrix L2"),
+    Setting("1 earlier recipe", l2=1e-3),
+    Setting("2 earlier recipe, no full-matrix L2"),
     Setting("3 + row-sparse adaptive updates", adaptive=True),
     Setting("4 + pre-trained start off the saddle", adaptive=True, pretrain=True),
     Setting(

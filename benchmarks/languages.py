@@ -119,7 +119,7 @@ def goal_lines(rows: list[ComparisonRow]) -> list[str]:
     for key, name in (("npmi", "NPMI"), ("diversity", "diversity"), ("accuracy", "accuracy")):
         ntm = float(np.mean([r.metrics[key] for r in rows if r.model == "ntm"]))
         lda = float(np.mean([r.metrics[key] for r in rows if r.model == "tomotopy"]))
-        word = "reached" if ntm >= lda else "below"
+        word = "at least tomotopy's" if ntm >= lda else "below tomotopy's"
         lines.append(f"{name}: ntm {ntm:.3f}, tomotopy {lda:.3f} ({word})")
     return lines
 
