@@ -122,6 +122,53 @@ def test_auto_device_is_cuda_when_present_else_cpu(monkeypatch: pytest.MonkeyPat
         resolve_device("gpu0")
 
 
+def test_cuda_without_a_gpu_stops_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(NeurotopicError, match=r"needs a CUDA GPU.*use device 'cpu'") as info:
+        resolve_device("cuda")
+    assert "\n" not in str(info.value)
+    ckpt = tmp_path / "ckpt"
+    model = NeuralTopicModel(3, device="cuda", checkpoint_dir=ckpt)
+    with pytest.raises(NeurotopicError, match="needs a CUDA GPU"):
+        model.fit(["never read"] * 3)  # the device is checked before the text is
+    assert not ckpt.exists() and not hasattr(model, "components_")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(NeurotopicError, match="does not exist"):
+        resolve_device("cuda:1")
+
+
+def _label_sets(labels: list[str]) -> list[list[str]]:
+    """BBC's class plus a second label: "leisure" (sport, entertainment) or "affairs"."""
+    return [[y, "leisure" if y in ("sport", "entertainment") else "affairs"] for y in labels]
+
+
+def test_evaluate_scores_label_sets_with_micro_and_macro_f1(
+    fitted: NeuralTopicModel, bbc_small: tuple[list[str], list[str]]
+) -> None:
+    texts, labels = bbc_small
+    result = fitted.evaluate(texts, _label_sets(labels))
+    assert {"micro_f1", "macro_f1", "npmi"} <= set(result) and "accuracy" not in result
+    assert 0.6 < result["micro_f1"] <= 1.0 and 0.5 < result["macro_f1"] <= 1.0
+    single = fitted.evaluate(texts, labels)  # one label per text: as before
+    assert {"accuracy", "macro_f1"} <= set(single) and "micro_f1" not in single
+    assert single["accuracy"] > 0.6
+
+
+def test_evaluate_names_the_training_figure_as_such(
+    fitted: NeuralTopicModel, bbc_small: tuple[list[str], list[str]]
+) -> None:
+    # The ranking accuracy is the fit's, whatever corpus is passed; it is named so.
+    texts, _ = bbc_small
+    a, b = fitted.evaluate(texts[:200]), fitted.evaluate(texts[300:])
+    assert "heldout_ranking_accuracy" not in a
+    last = fitted.history_[-1]["heldout_ranking_accuracy"]
+    assert a["training_heldout_ranking_accuracy"] == b["training_heldout_ranking_accuracy"] == last
+    assert a["npmi"] != b["npmi"]  # the rest is measured on the texts given
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_same_seed_same_topics_on_cuda_as_on_cpu(bbc_small: tuple) -> None:
     """The same seed on CUDA gives the CPU's topics: the same draws and start; only

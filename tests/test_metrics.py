@@ -16,10 +16,13 @@ from gensim.models import CoherenceModel
 
 from neurotopic import metrics
 from neurotopic.errors import NeurotopicError
+from neurotopic.evaluation import evaluate_topics
 from neurotopic.metrics import (
     c_v,
     diversity,
     doc_topic_accuracy,
+    doc_topic_multilabel_f1,
+    is_multilabel,
     npmi,
     ranking_accuracy,
     topic_recovery,
@@ -352,6 +355,54 @@ def test_doc_topic_accuracy_on_bbc_bag_of_words() -> None:
     theta = (counts + 0.1) / (counts + 0.1).sum(axis=1, keepdims=True)
     result = doc_topic_accuracy(theta, labels)
     assert result["accuracy"] > 0.5  # chance is 0.2
+
+
+def test_multilabel_f1_on_bbc_label_sets() -> None:
+    # BBC's class plus a second label ("leisure" for sport and entertainment, "affairs"
+    # for the rest), with crude topic proportions from class-typical words.
+    docs, labels = _bbc_documents(40)
+    keywords = [SPORT, BUSINESS, ENTERTAINMENT, ["government", "minister", "party", "election"]]
+    counts = np.array([[sum(d.count(w) for w in ws) for ws in keywords] for d in docs], float)
+    theta = (counts + 0.1) / (counts + 0.1).sum(axis=1, keepdims=True)
+    sets = [[y, "leisure" if y in ("sport", "entertainment") else "affairs"] for y in labels]
+    assert is_multilabel(sets) and not is_multilabel(labels)
+    result = doc_topic_multilabel_f1(theta, sets)
+    assert set(result) == {"micro_f1", "macro_f1"}
+    assert 0.6 < result["micro_f1"] <= 1.0 and 0.0 < result["macro_f1"] <= result["micro_f1"] + 0.2
+    # The same label sets as an indicator matrix score the same.
+    classes = sorted({v for s in sets for v in s})
+    indicator = np.array([[int(c in s) for c in classes] for s in sets])
+    assert doc_topic_multilabel_f1(theta, indicator) == result
+    # A label on every document cannot be learnt: it is left out, not scored as perfect.
+    everywhere = [[*s, "news"] for s in sets]
+    assert doc_topic_multilabel_f1(theta, everywhere) == result
+
+
+def test_multilabel_f1_matches_its_formula() -> None:
+    # Perfectly separable: topic 0 <-> {"a"}, topic 1 <-> {"a", "b"}, topic 2 <-> {"b"}.
+    theta = np.repeat(np.eye(3) * 0.8 + 0.1, 10, axis=0)
+    sets = [["a"]] * 10 + [["a", "b"]] * 10 + [["b"]] * 10
+    assert doc_topic_multilabel_f1(theta, sets) == {"micro_f1": 1.0, "macro_f1": 1.0}
+    with pytest.raises(NeurotopicError, match="one label set per document"):
+        doc_topic_multilabel_f1(theta, sets[:-1])
+    with pytest.raises(NeurotopicError, match="none can be learnt"):
+        doc_topic_multilabel_f1(theta, [["a"]] * 30)
+
+
+def test_evaluate_topics_scores_label_sets_with_f1_and_single_labels_as_before() -> None:
+    docs, labels = _bbc_documents(20)
+    keywords = [SPORT, BUSINESS, ENTERTAINMENT]
+    counts = np.array([[sum(d.count(w) for w in ws) for ws in keywords] for d in docs], float)
+    theta = (counts + 0.1) / (counts + 0.1).sum(axis=1, keepdims=True)
+    words = sorted({w for d in docs for w in d if w.isalpha()})
+    topics = [words[k * 30 : k * 30 + 30] for k in range(3)]
+    single = evaluate_topics(topics, docs, doc_topic=theta, labels=labels)
+    assert single["accuracy"] == doc_topic_accuracy(theta, labels)["accuracy"]
+    assert "micro_f1" not in single
+    sets = [[y, "ball" if y == "sport" else "other"] for y in labels]
+    multi = evaluate_topics(topics, docs, doc_topic=theta, labels=sets)
+    assert multi["micro_f1"] == doc_topic_multilabel_f1(theta, sets)["micro_f1"]
+    assert "accuracy" not in multi
 
 
 # ------------------------------------------------------------------------ ranking accuracy

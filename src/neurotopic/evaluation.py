@@ -6,12 +6,19 @@ model, so figures from :func:`evaluate_topics` are comparable across models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .metrics import c_v, diversity, doc_topic_accuracy, npmi
+from .metrics import (
+    c_v,
+    diversity,
+    doc_topic_accuracy,
+    doc_topic_multilabel_f1,
+    is_multilabel,
+    npmi,
+)
 from .text import Document, normalize_tokens, tokenize
 
 
@@ -42,7 +49,7 @@ def evaluate_topics(
     reference: Sequence[Sequence[str]],
     *,
     doc_topic: np.ndarray | None = None,
-    labels: Sequence[Hashable] | None = None,
+    labels: Sequence[Any] | np.ndarray | None = None,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Coherence, diversity and (with labels) document-topic accuracy.
@@ -55,9 +62,12 @@ def evaluate_topics(
     reference : sequence of sequence of str
         Reference documents as token lists (see :func:`reference_tokens`).
     doc_topic : ndarray of shape (n_docs, n_topics), optional
-        Document-topic vectors of the labelled documents.
+        Document-topic vectors of the labelled documents, scored exactly as given (the
+        caller chooses the rows: a model's training rows, or fold-in rows of new text).
     labels : sequence, optional
-        One label per row of ``doc_topic``.
+        One label per row of ``doc_topic``; or, for multi-label data, one list of labels
+        per row (or a binary indicator matrix, see
+        :func:`neurotopic.metrics.is_multilabel`).
     random_state : int
         Seed of the 80/20 split of the accuracy measure.
 
@@ -67,7 +77,10 @@ def evaluate_topics(
         ``npmi`` (document co-occurrence NPMI of the top 10, mean over topics), ``c_v``
         (gensim's C_V of the top 10), ``diversity`` (unique share of the top 25),
         ``topic_quality`` (npmi x diversity, as in ETM) and, with labels, ``accuracy`` and
-        ``macro_f1`` of logistic regression on log document-topic vectors.
+        ``macro_f1`` of logistic regression on the document-topic vectors
+        (:func:`~neurotopic.metrics.doc_topic_accuracy`); with label sets, ``micro_f1``
+        and ``macro_f1`` of one-vs-rest logistic regressions instead
+        (:func:`~neurotopic.metrics.doc_topic_multilabel_f1`).
     """
     top10 = [list(t[:10]) for t in topics]
     result: dict[str, Any] = {
@@ -77,7 +90,10 @@ def evaluate_topics(
     }
     result["topic_quality"] = result["npmi"] * result["diversity"]
     if labels is not None and doc_topic is not None:
-        scores = doc_topic_accuracy(doc_topic, labels, random_state=random_state)
-        result["accuracy"] = scores["accuracy"]
-        result["macro_f1"] = scores["macro_f1"]
+        if is_multilabel(labels):
+            result.update(doc_topic_multilabel_f1(doc_topic, labels, random_state=random_state))
+        else:
+            scores = doc_topic_accuracy(doc_topic, labels, random_state=random_state)
+            result["accuracy"] = scores["accuracy"]
+            result["macro_f1"] = scores["macro_f1"]
     return result

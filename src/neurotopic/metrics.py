@@ -1,5 +1,5 @@
 """Evaluation metrics: topic coherence (NPMI, C_V), topic diversity, document-topic
-classification accuracy and ranking accuracy.
+classification accuracy (single-label) and F1 (multi-label), and ranking accuracy.
 
 Vocabulary convention
 ---------------------
@@ -37,6 +37,8 @@ __all__ = [
     "c_v",
     "diversity",
     "doc_topic_accuracy",
+    "doc_topic_multilabel_f1",
+    "is_multilabel",
     "npmi",
     "ranking_accuracy",
     "topic_recovery",
@@ -731,6 +733,158 @@ def doc_topic_accuracy(
     return {
         "accuracy": float(accuracy_score(y_test, predicted)),
         "macro_f1": float(f1_score(y_test, predicted, average="macro")),
+    }
+
+
+def is_multilabel(labels: object) -> bool:
+    """Whether ``labels`` are label sets (multi-label) rather than one label per document.
+
+    Label sets are lists, tuples, sets or frozensets of labels, one per document, or a
+    2-D binary indicator array of shape (n_docs, n_classes).
+
+    Examples
+    --------
+    >>> is_multilabel([["sport", "long"], ["tech"]]), is_multilabel(["sport", "tech"])
+    (True, False)
+    """
+    if isinstance(labels, np.ndarray):
+        return labels.ndim == 2
+    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence):
+        return False
+    return len(labels) > 0 and all(
+        isinstance(v, list | tuple | set | frozenset | np.ndarray) for v in labels
+    )
+
+
+def doc_topic_multilabel_f1(
+    doc_topic: np.ndarray,
+    label_sets: Sequence[Sequence[Hashable]] | np.ndarray,
+    *,
+    test_size: float = 0.2,
+    random_state: int = 0,
+) -> dict[str, float]:
+    r"""Micro- and macro-F1 of one-vs-rest logistic regressions on document-topic vectors.
+
+    The multi-label counterpart of :func:`doc_topic_accuracy`.  Each document's label set
+    becomes a row of binary targets (``sklearn.preprocessing.MultiLabelBinarizer``); the
+    documents are split into train and test sets (``train_test_split`` with ``test_size``
+    and ``random_state``, not stratified); one ``LogisticRegression(C=1.0, max_iter=1000)``
+    per label (``OneVsRestClassifier``) is fitted on the training rows of
+    :math:`x = \theta`, exactly as the model returned it, and predicts each test
+    document's labels.  Labels that are present in every training document or in none
+    cannot be learnt and are left out of both scores.  With :math:`TP_c, FP_c, FN_c`
+    counted on the test rows for each scored label :math:`c` of :math:`C`:
+
+    .. math::
+
+        \mathrm{micro\_F1} = \frac{2 \sum_c TP_c}{2 \sum_c TP_c + \sum_c FP_c + \sum_c FN_c},
+        \qquad
+        \mathrm{macro\_F1} = \frac{1}{C} \sum_{c=1}^{C} \frac{2\,TP_c}{2\,TP_c + FP_c + FN_c}
+
+    (a label with no positive and no predicted positive scores 0).
+
+    Parameters
+    ----------
+    doc_topic : ndarray of shape (n_docs, K)
+        Topic proportions theta of each document.
+    label_sets : sequence of sequences of hashable, or ndarray of shape (n_docs, n_classes)
+        Each document's labels (possibly empty), or a binary indicator matrix.
+    test_size : float
+        Share of documents in the test set, in (0, 1).
+    random_state : int
+        Seed of the split.
+
+    Returns
+    -------
+    dict
+        ``{"micro_f1": float, "macro_f1": float}``, both in [0, 1].
+
+    Raises
+    ------
+    NeurotopicError
+        If shapes disagree, values are not finite, the split leaves a side empty, or no
+        label is present in some training documents and absent from others.
+
+    Examples
+    --------
+    Documents dominated by topic 0 carry "sport", by topic 1 "tech".
+
+    >>> theta = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.95, 0.05], [0.85, 0.15],
+    ...                   [0.1, 0.9], [0.2, 0.8], [0.3, 0.7], [0.05, 0.95], [0.15, 0.85]])
+    >>> sets = [["sport"]] * 5 + [["tech"]] * 5
+    >>> doc_topic_multilabel_f1(theta, sets, test_size=0.4)
+    {'micro_f1': 1.0, 'macro_f1': 1.0}
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    if isinstance(test_size, bool) or not isinstance(test_size, float | int | np.floating):
+        raise NeurotopicError(f"test_size must be a float in (0, 1), got {test_size!r}")
+    if not 0.0 < float(test_size) < 1.0:
+        raise NeurotopicError(f"test_size must be in (0, 1), got {test_size}; e.g. 0.2")
+    random_state = _check_int(random_state, "random_state", 0)
+    theta = np.asarray(doc_topic, dtype=np.float64)
+    if theta.ndim != 2 or theta.shape[0] == 0 or theta.shape[1] == 0:
+        raise NeurotopicError(
+            f"doc_topic must be a non-empty 2-D array (n_docs, n_topics), got shape "
+            f"{theta.shape}; pass the document-topic matrix"
+        )
+    if not np.all(np.isfinite(theta)):
+        raise NeurotopicError("doc_topic has NaN or infinite values; check the model's output")
+    if isinstance(label_sets, np.ndarray):
+        targets = np.asarray(label_sets)
+        if targets.ndim != 2 or not np.isin(targets, (0, 1)).all():
+            raise NeurotopicError(
+                "a label indicator matrix must be 2-D and hold only 0 and 1; "
+                "pass one row of 0/1 per document, or lists of labels"
+            )
+        targets = targets.astype(np.int64)
+    else:
+        if isinstance(label_sets, str | bytes):
+            raise NeurotopicError("label_sets must hold one list of labels per document")
+        sets = [
+            [v]
+            if isinstance(v, str | bytes) or not isinstance(v, Sequence | set | frozenset)
+            else list(v)
+            for v in label_sets
+        ]
+        try:
+            targets = MultiLabelBinarizer().fit_transform(sets)
+        except TypeError as error:
+            raise NeurotopicError(
+                "labels are not mutually comparable (mixed types?); pass all str or all int labels"
+            ) from error
+    if targets.shape[0] != theta.shape[0]:
+        raise NeurotopicError(
+            f"label_sets has {targets.shape[0]} entries but doc_topic has {theta.shape[0]} "
+            "rows; pass one label set per document"
+        )
+    n_docs = theta.shape[0]
+    n_test = math.ceil(float(test_size) * n_docs)
+    if n_test < 1 or n_docs - n_test < 2:
+        raise NeurotopicError(
+            f"test_size={test_size} splits {n_docs} documents into {n_docs - n_test} train "
+            f"and {n_test} test; add documents or change test_size"
+        )
+    x_train, x_test, y_train, y_test = train_test_split(
+        theta, targets, test_size=float(test_size), random_state=random_state
+    )
+    learnable = (y_train.min(axis=0) == 0) & (y_train.max(axis=0) == 1)  # (n_classes,)
+    if not learnable.any():
+        raise NeurotopicError(
+            "no label is present in some training documents and absent from others, so "
+            "none can be learnt; pass label sets that differ between documents"
+        )
+    y_train, y_test = y_train[:, learnable], y_test[:, learnable]
+    model = OneVsRestClassifier(LogisticRegression(C=1.0, max_iter=1000))
+    model.fit(x_train, y_train)
+    predicted = model.predict(x_test)
+    return {
+        "micro_f1": float(f1_score(y_test, predicted, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(y_test, predicted, average="macro", zero_division=0)),
     }
 
 
