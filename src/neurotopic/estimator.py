@@ -126,13 +126,32 @@ def auto_word2vec_epochs(n_tokens: int, target: float = 8e6) -> int:
 
 
 def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; other values as torch reads them."""
+    """``"auto"`` -> CUDA when available, else CPU; other values as torch reads them.
+
+    Raises
+    ------
+    NeurotopicError
+        If the device is unknown, or is a CUDA device that this machine's torch cannot
+        use (checked here, before a fit does any work or writes a checkpoint).
+    """
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
-    except RuntimeError:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
         raise NeurotopicError(f"unknown device '{device}'; use auto, cpu or cuda") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise NeurotopicError(
+                f"device '{device}' needs a CUDA GPU, but torch finds none on this machine; "
+                "use device 'cpu' or 'auto' (--device cpu), or install a CUDA build of torch"
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise NeurotopicError(
+                f"device '{device}' does not exist: torch finds {torch.cuda.device_count()} "
+                "CUDA GPU(s); use cuda:0 or 'auto'"
+            )
+    return resolved
 
 
 class NeuralTopicModel(TransformerMixin, BaseEstimator):
@@ -682,6 +701,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 epochs=w2v_epochs,
                 seed=seed,
                 workers=1 if self.n_jobs is None else resolve_n_jobs(self.n_jobs),
+                progress=self._log if self.verbose else None,
             )
         elif isinstance(self.vectors, KeyedVectors):
             kv = self.vectors
@@ -1169,6 +1189,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     ) -> dict[str, Any]:
         """Topic coherence, diversity and, with labels, document-topic accuracy.
 
+        Every figure except the last is measured on ``texts``: coherence with ``texts``
+        as the reference corpus, and accuracy on the topic vectors of ``texts`` folded
+        in with :meth:`transform` (``neurotopic compare`` scores a fit's training rows,
+        ``doc_topic_``, instead; on the training corpus the two differ a little).
+
         Parameters
         ----------
         texts : iterable of str (or of lists of str), optional
@@ -1176,14 +1201,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             are classified when ``labels`` is given (folded in with :meth:`transform`).
             Held-out documents make the fairest reference.
         labels : sequence, optional
-            One label per text.
+            One label per text; or, for multi-label data, one list of labels per text
+            (label sets), scored with one-vs-rest logistic regressions.
 
         Returns
         -------
         dict
-            ``npmi``, ``c_v``, ``diversity``, ``topic_quality``, ``accuracy`` and
-            ``macro_f1`` (with labels), and the last ``heldout_ranking_accuracy`` of
-            training.  See :func:`neurotopic.evaluation.evaluate_topics`.
+            ``npmi``, ``c_v``, ``diversity``, ``topic_quality``; with labels ``accuracy``
+            and ``macro_f1``, with label sets ``micro_f1`` and ``macro_f1``; and
+            ``training_heldout_ranking_accuracy``, the fit's last-epoch ranking accuracy
+            on triples held out of the *training* corpus (the same whatever ``texts``).
+            See :func:`neurotopic.evaluation.evaluate_topics`.
         """
         from .evaluation import evaluate_topics, reference_tokens
 
@@ -1202,7 +1230,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             doc_topic=doc_topic,
             labels=labels,
         )
-        result["heldout_ranking_accuracy"] = float(self.history_[-1]["heldout_ranking_accuracy"])
+        last = self.history_[-1]["heldout_ranking_accuracy"]
+        result["training_heldout_ranking_accuracy"] = float(last)
         return result
 
     # -------------------------------------------------------------- save/load
