@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -212,3 +213,31 @@ def test_label_heatmap_needs_labels_or_a_supervised_model(fitted: NeuralTopicMod
         plot.label_heatmap(fitted)
     with pytest.raises(NeurotopicError, match="pass texts and labels"):
         plot.label_heatmap(fitted, labels=["a", "b"])
+
+
+def test_a_saved_chart_draws_offline_by_default(fitted: NeuralTopicModel, tmp_path: Path) -> None:
+    # Every chart's HTML holds the Vega runtime inline and loads nothing from a CDN;
+    # inline=False still gives altair's CDN page for those who want a small file.
+    charts = {
+        "explorer": plot.topic_explorer(fitted),
+        "map": plot.topic_map(fitted),
+        "terms": plot.topic_terms(fitted, topic=1),
+        "prevalence": plot.topic_prevalence(fitted),
+        "similarity": plot.topic_similarity_heatmap(fitted),
+        "curves": plot.training_curves(fitted),
+        "labels": plot.label_heatmap_from_matrix(["a", "b"], np.eye(2), "mean p"),
+    }
+    for name, chart in charts.items():
+        path = tmp_path / f"{name}.html"
+        chart.save(path)
+        page = path.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr.net" not in page and "<script src=" not in page, name
+        assert len(page) > 500_000, name  # vega + vega-lite + vega-embed inline
+        assert "Intertopic distance map" in page or name != "explorer"
+    small = tmp_path / "cdn.html"
+    charts["prevalence"].save(small, inline=False)
+    assert "cdn.jsdelivr.net" in small.read_text(encoding="utf-8")
+    # A chart derived from one of ours keeps the offline default.
+    derived = charts["prevalence"].properties(width=200)
+    derived.save(tmp_path / "derived.html")
+    assert "cdn.jsdelivr.net" not in (tmp_path / "derived.html").read_text(encoding="utf-8")

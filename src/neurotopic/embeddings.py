@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import warnings
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 import torch
 from gensim.models import KeyedVectors, Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
 
 from .errors import NeurotopicError
 from .language import normalize_word
@@ -35,6 +37,18 @@ def _stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
+class _EpochProgress(CallbackAny2Vec):
+    """Reports each finished word2vec epoch (``"word2vec epoch 3/20"``); reads nothing
+    of the model, so the vectors are the same with or without it."""
+
+    def __init__(self, epochs: int, report: Callable[[str], None]) -> None:
+        self.epochs, self.report, self.done = epochs, report, 0
+
+    def on_epoch_end(self, model: Any) -> None:
+        self.done += 1
+        self.report(f"word2vec epoch {self.done}/{self.epochs}")
+
+
 def train_word2vec(
     sentences: Sequence[Sequence[str]],
     *,
@@ -44,6 +58,7 @@ def train_word2vec(
     min_count: int = 2,
     seed: int = 0,
     workers: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> KeyedVectors:
     """Train skip-gram word2vec on the corpus with gensim.
 
@@ -57,11 +72,14 @@ def train_word2vec(
         Seed of the vector initialisation and sampling.
     workers : int
         Threads; only ``workers=1`` gives the same vectors on every run.
+    progress : callable, optional
+        Called with one line after each epoch (``"word2vec epoch 3/20"``).
 
     Returns
     -------
     gensim.models.KeyedVectors
     """
+    callbacks = [_EpochProgress(epochs, progress)] if progress is not None else []
     model = Word2Vec(
         sentences=[list(s) for s in sentences if s],
         vector_size=vector_size,
@@ -73,6 +91,7 @@ def train_word2vec(
         seed=seed,
         workers=workers,
         hashfxn=_stable_hash,
+        callbacks=callbacks,
     )
     return model.wv
 

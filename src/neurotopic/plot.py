@@ -2,7 +2,10 @@
 
 Each function takes a fitted :class:`~neurotopic.NeuralTopicModel` and returns an altair
 chart, which renders inline in Jupyter and can be saved with ``chart.save("x.html")``.
-The HTML report (:mod:`neurotopic.report`) is made of these same charts.
+A saved HTML file holds the Vega runtime inline (0.9 MB, from ``vl-convert-python``), so
+it opens from disk with no network; ``chart.save("x.html", inline=False)`` loads the
+runtime from a CDN instead. The HTML report (:mod:`neurotopic.report`) is made of these
+same charts.
 
 Why Vega-Lite through altair: selecting a topic and re-ranking its terms with the
 relevance slider are declared in the chart specification (the relevance formula is a
@@ -20,7 +23,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import altair as alt
 
@@ -56,6 +60,28 @@ TOPIC_PARAM = "topic"
 LAMBDA_PARAM = "relevance_lambda"
 
 _SELECTED, _OTHER, _OVERALL = "#c0392b", "#7f9fbf", "#d5dde6"
+
+
+class _SavesOffline:
+    """``save`` with ``inline=True`` by default: an HTML file that draws offline."""
+
+    def save(self, fp: str | Path | IO[Any], format: str | None = None, **kwargs: Any) -> None:
+        """altair's ``Chart.save``, with the Vega runtime inline in HTML unless
+        ``inline=False`` is passed."""
+        kwargs.setdefault("inline", True)
+        super().save(fp, format, **kwargs)  # type: ignore[misc]
+
+
+class OfflineChart(_SavesOffline, alt.Chart):  # type: ignore[misc]
+    """An ``altair.Chart`` whose HTML ``save`` works offline (see the module docstring)."""
+
+
+class OfflineLayerChart(_SavesOffline, alt.LayerChart):  # type: ignore[misc]
+    """An ``altair.LayerChart`` whose HTML ``save`` works offline."""
+
+
+class OfflineHConcatChart(_SavesOffline, alt.HConcatChart):  # type: ignore[misc]
+    """An ``altair.HConcatChart`` whose HTML ``save`` works offline."""
 
 
 def _short_label(terms: Sequence[str], n: int = 3) -> str:
@@ -116,7 +142,7 @@ def _map_layers(model: NeuralTopicModel, select: Any, size: int) -> alt.LayerCha
     labels = base.mark_text(
         fontSize=12, fontWeight="bold", color="#1b2631", cursor="pointer"
     ).encode(x=x, y=y, text="topic:N", tooltip=tooltip)
-    return alt.LayerChart(
+    return OfflineLayerChart(
         layer=[circles, labels],
         width=size,
         height=size,
@@ -195,7 +221,7 @@ def _terms_layers(
         tooltip=tooltip,
     )
     in_topic = base.mark_bar(color=_SELECTED).encode(x="topic_freq:Q", y=y, tooltip=tooltip)
-    return alt.LayerChart(
+    return OfflineLayerChart(
         layer=[overall, in_topic],
         width=400,
         height=alt.Step(14),
@@ -263,7 +289,7 @@ def topic_explorer(
     """
     select = _topic_selection(int(model.topic_prevalence_.argmax()))
     terms = _terms_layers(model, select, top_n, relevance_lambda)
-    return alt.hconcat(_map_layers(model, select, size), terms, spacing=40)
+    return OfflineHConcatChart(hconcat=[_map_layers(model, select, size), terms], spacing=40)
 
 
 def topic_prevalence(model: NeuralTopicModel) -> alt.Chart:
@@ -274,7 +300,7 @@ def topic_prevalence(model: NeuralTopicModel) -> alt.Chart:
     altair.Chart
     """
     return (
-        alt.Chart(alt.InlineData(values=_topic_rows(model)))
+        OfflineChart(alt.InlineData(values=_topic_rows(model)))
         .mark_bar(color=_OTHER)
         .encode(
             x=alt.X("prevalence:Q", axis=alt.Axis(format="%"), title="prevalence"),
@@ -304,7 +330,7 @@ def topic_similarity_heatmap(model: NeuralTopicModel) -> alt.Chart:
     ]
     axis = alt.Axis(labelAngle=0)
     return (
-        alt.Chart(alt.InlineData(values=rows))
+        OfflineChart(alt.InlineData(values=rows))
         .mark_rect()
         .encode(
             x=alt.X("a:O", title="topic", axis=axis),
@@ -351,7 +377,7 @@ def training_curves(model: NeuralTopicModel) -> alt.HConcatChart:
             )
             .properties(title=title.capitalize(), width=300, height=200)
         )
-    return alt.hconcat(*charts)
+    return OfflineHConcatChart(hconcat=charts)
 
 
 def label_heatmap(
@@ -400,7 +426,7 @@ def label_heatmap_from_matrix(names: Sequence[str], matrix: Any, what: str) -> a
         tooltip=["label:N", "topic:O", alt.Tooltip("value:Q", title=what, format=".3f")],
     )
     text = base.mark_text(fontSize=10).encode(text=alt.Text("value:Q", format=".2f"))
-    return alt.LayerChart(
+    return OfflineLayerChart(
         layer=[cells, text],
         title=f"Labels x topics ({what})",
         width=alt.Step(34),

@@ -717,15 +717,20 @@ def train(
         dynamic_ncols=True,
         leave=False,
         mininterval=progress_interval(sys.stderr),
+        file=sys.stderr,
     )
     with stop_on_signals(enabled=checkpoint is not None) as stop:
         try:
             for epoch in range(done + 1, config.epochs + 1):
                 if stopped_early(history, n_iter_no_change, config.tol):
-                    if progress:
+                    if progress:  # end the bar where training ended, not at its epoch share
+                        bar.total = bar.n
+                        bar.set_description_str(f"training stopped early at epoch {epoch - 1}")
+                        bar.refresh()
                         bar.write(
                             f"stopping after epoch {epoch - 1}: held-out ranking accuracy did "
-                            f"not improve for {config.n_iter_no_change} epochs"
+                            f"not improve for {config.n_iter_no_change} epochs",
+                            file=sys.stderr,
                         )
                     break
                 start = time.perf_counter()
@@ -787,7 +792,8 @@ def train(
                 if progress:
                     bar.write(
                         f"epoch {epoch}/{config.epochs}: hinge {record['hinge']:.4f}, "
-                        f"held-out ranking accuracy {held['ranking_accuracy']:.3f}"
+                        f"held-out ranking accuracy {held['ranking_accuracy']:.3f}",
+                        file=sys.stderr,  # progress; stdout is for results
                     )
                 if checkpoint is not None:
                     checkpoint(state(epoch, 0))
