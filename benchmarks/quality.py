@@ -125,10 +125,10 @@ def mean_of(rows: list[ComparisonRow], model: str, key: str) -> float:
     return float(np.mean(values)) if values else math.nan
 
 
-def bar_checks(rows: list[ComparisonRow]) -> dict[str, tuple[float, float, bool]]:
+def tomotopy_checks(rows: list[ComparisonRow]) -> dict[str, tuple[float, float, bool]]:
     """The NTM against tomotopy (means over seeds): metric -> (ntm, tomotopy, reached).
 
-    The bar: NPMI, diversity and accuracy at least tomotopy's, fit time at most a third
+    Compared: NPMI, diversity and accuracy at least tomotopy's, fit time at most a third
     of tomotopy's.  Empty when either model is missing.
     """
     if not any(r.model == "ntm" for r in rows) or not any(r.model == "tomotopy" for r in rows):
@@ -142,20 +142,19 @@ def bar_checks(rows: list[ComparisonRow]) -> dict[str, tuple[float, float, bool]
     return checks
 
 
-def bar_lines(rows: list[ComparisonRow]) -> list[str]:
-    """The bar checks as sentences."""
-    checks = bar_checks(rows)
+def tomotopy_lines(rows: list[ComparisonRow]) -> list[str]:
+    """The comparison with tomotopy as sentences."""
+    checks = tomotopy_checks(rows)
     if not checks:
-        return ["the bar needs both ntm and tomotopy"]
+        return ["the comparison needs both ntm and tomotopy"]
     lines = []
     for key, name in (("npmi", "NPMI"), ("diversity", "diversity"), ("accuracy", "accuracy")):
         ntm, lda, ok = checks[key]
-        lines.append(
-            f"{name} >= tomotopy's: {'reached' if ok else 'below'} ({ntm:.3f} vs {lda:.3f})"
-        )
+        lines.append(f"{name}: {'at least' if ok else 'below'} tomotopy's ({ntm:.3f} vs {lda:.3f})")
     ntm, lda, ok = checks["fit_seconds"]
     lines.append(
-        f"fit time <= tomotopy's / 3: {'reached' if ok else 'above'} ({ntm:.1f}s vs {lda / 3:.1f}s)"
+        f"fit time: {'at most' if ok else 'more than'} a third of tomotopy's "
+        f"({ntm:.1f}s vs {lda / 3:.1f}s)"
     )
     return lines
 
@@ -277,7 +276,7 @@ def summary_lines(sections: list[Section], unseen: list[Unseen]) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for section in sections:
-        checks = bar_checks(section.rows)
+        checks = tomotopy_checks(section.rows)
         if not checks:
             continue
         cells = []
@@ -347,7 +346,7 @@ def render(
     for section in sections:
         out += [f"## {section.title}", "", section.description + ".", ""]
         out += [format_table(section.rows), ""]
-        out += [f"- {line}" for line in ntm_lines(section.rows) + bar_lines(section.rows)]
+        out += [f"- {line}" for line in ntm_lines(section.rows) + tomotopy_lines(section.rows)]
         out.append("")
     out += ["## Topics", ""]
     for section in sections:
@@ -483,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     )
                 )
             print(format_table(section.rows))
-            for line in ntm_lines(section.rows) + bar_lines(section.rows):
+            for line in ntm_lines(section.rows) + tomotopy_lines(section.rows):
                 print(line)
             print(flush=True)
         if args.unseen and "ntm" in models:
