@@ -375,3 +375,87 @@ def test_fit_options_reach_the_estimator() -> None:
     assert default["topic_init"] is None  # the estimator's default (kmeans) applies
     with pytest.raises(SystemExit):
         build_parser().parse_args(["fit", "c.jsonl", "--out", "m", "--topic-init", "lda"])
+
+
+# ------------------------------------------------------------------ user-facing fixes
+
+
+def test_cuda_without_a_gpu_stops_at_once_in_one_line(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    out = tmp_path / "m"
+    argv = ["fit", str(corpus), "--text-field", "body", "--out", str(out), "--device", "cuda"]
+    line = _fails([*argv, "--epochs", "2"], capsys, "needs a CUDA GPU")
+    assert "--device cpu" in line
+    assert not out.exists() and not (tmp_path / "m.checkpoint").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_usage_error_points_to_the_subcommands_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv, command in (
+        (["fit", "c.jsonl", "--out", "m", "--bogus", "1"], "fit"),
+        (["evaluate", "m", "c.jsonl", "--top", "3"], "evaluate"),
+        (["fit", "c.jsonl", "--out", "m", "--max-df", "half"], "fit"),
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].endswith(f"see neurotopic {command} --help"), err
+
+
+def test_max_df_and_min_df_reach_the_estimator() -> None:
+    from neurotopic.cli import _fit_options
+
+    args = build_parser().parse_args(
+        ["fit", "c.jsonl", "--out", "m", "--max-df", "0.3", "--min-df", "2"]
+    )
+    assert _fit_options(args)["max_df"] == 0.3 and _fit_options(args)["min_df"] == 2
+    default = build_parser().parse_args(["fit", "c.jsonl", "--out", "m"])
+    assert _fit_options(default)["max_df"] is None  # the estimator's 0.5 applies
+
+
+def test_fit_prints_topics_on_stdout_and_progress_on_stderr(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m"
+    argv = ["fit", str(corpus), "--text-field", "body", "--topics", "4", "--out", str(out)]
+    assert main([*argv, "--epochs", "2", "--max-df", "0.3"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith("topic ") for line in lines), captured.out
+    assert "epoch 1/2" in captured.err and "fitted 300 documents" in captured.err
+    vocabulary = json.loads((out / "vocabulary.json").read_text(encoding="utf-8"))
+    assert max(vocabulary["doc_freq"]) <= 0.3 * 300
+
+
+def _tags_corpus(path: Path, bbc_small: tuple) -> Path:
+    texts, labels = bbc_small
+    with open(path, "w", encoding="utf-8") as fh:
+        for t, y in zip(texts[:300], labels[:300], strict=True):
+            second = "leisure" if y in ("sport", "entertainment") else "affairs"
+            fh.write(json.dumps({"body": t, "label": y, "tags": [y, second]}) + "\n")
+    return path
+
+
+def test_evaluate_reads_label_sets_and_says_what_it_scores(
+    model_dir: Path, tmp_path: Path, bbc_small: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _tags_corpus(tmp_path / "tags.jsonl", bbc_small)
+    argv = ["evaluate", str(model_dir), str(path), "--text-field", "body"]
+    assert main([*argv, "--label-field", "tags", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert 0.5 < result["micro_f1"] <= 1.0 and "accuracy" not in result
+    assert result["rows"] == "fold-in"
+    assert main([*argv, "--label-field", "label"]) == 0
+    text = capsys.readouterr().out
+    assert "accuracy" in text and "folded in with transform" in text
+    assert "training_heldout_ranking_accuracy" in text

@@ -6,6 +6,7 @@ What a browser does with it is in test_report_browser.py.
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import re
 from html.parser import HTMLParser
@@ -215,3 +216,55 @@ def test_cli_errors(
     assert code == 2
     assert len(err) == 1 and expect in err[0], err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_topic_table_counts_training_documents_as_doc_topics_csv(
+    page: str, fitted: NeuralTopicModel, model_dir: Path
+) -> None:
+    # The report's corpus (150 documents here) does not change the count: it is the
+    # training rows, the same as the model directory's doc_topics.csv.
+    with open(model_dir / "doc_topics.csv", encoding="utf-8") as fh:
+        dominant = [int(row["dominant_topic"]) for row in csv.DictReader(fh)]
+    expected = np.bincount(dominant, minlength=fitted.n_topics)
+    assert "<th>training documents</th>" in page
+    for k in range(fitted.n_topics):
+        row = page.split(f'<tr class="topic-row" data-topic="{k}">')[1].split("</tr>")[0]
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        assert int(cells[2]) == expected[k], (k, cells)
+
+
+def test_the_report_evaluates_label_sets(
+    fitted: NeuralTopicModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    texts, labels = corpus
+    sets = [[y, "leisure" if y in ("sport", "entertainment") else "affairs"] for y in labels]
+    page = build_report(fitted, texts, sets, n_docs=2)
+    assert "micro_f1" in page and "Not computed" not in page
+    heatmap = json.dumps(json.loads(_parse(page).json_blocks["report-specs"])["labels"])
+    assert '"label":"leisure"' in heatmap.replace(" ", "")  # a row per label of the sets
+
+
+def test_cli_report_with_json_list_labels_shows_progress_on_stderr(
+    model_dir: Path,
+    corpus: tuple[list[str], list[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    texts, labels = corpus
+    jsonl = tmp_path / "tags.jsonl"
+    jsonl.write_text(
+        "".join(
+            json.dumps({"text": t, "tags": [y, "long" if len(t) > 2000 else "short"]}) + "\n"
+            for t, y in zip(texts, labels, strict=True)
+        )
+    )
+    out = tmp_path / "report.html"
+    argv = ["report", str(model_dir), "--corpus", str(jsonl), "--label-field", "tags"]
+    assert main([*argv, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "report: folding in 150 documents" in captured.err
+    assert "report: evaluating" in captured.err
+    assert "report:" not in captured.out and str(out) in captured.out
+    assert "micro_f1" in out.read_text(encoding="utf-8")
+    assert main([*argv, "--out", str(out), "--force", "--quiet"]) == 0
+    assert "report:" not in capsys.readouterr().err

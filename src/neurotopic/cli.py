@@ -37,6 +37,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; an unknown option is reported by the subcommand it was given to,
+    so that the message points to ``neurotopic <subcommand> --help``."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        command = getattr(args, "command", None)
+        owner = sub.choices.get(command, parser) if sub is not None and command else parser
+        owner.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
 def _add_corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "corpus",
@@ -119,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=5,
         metavar="N",
         help="minimum document frequency of a term (default: 5)",
+    )
+    fit.add_argument(
+        "--max-df",
+        type=float,
+        metavar="SHARE",
+        help="drop terms that occur in more than this share of documents, in (0, 1]; lower "
+        "it to drop corpus-wide words such as 'said' (default: 0.5)",
     )
     fit.add_argument(
         "--max-terms", type=int, default=30_000, metavar="N", help="vocabulary cap (default: 30000)"
@@ -288,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--title", help="page title (default: neurotopic report: K topics)")
     report.add_argument("--force", action="store_true", help="replace an existing --out file")
+    report.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
 
@@ -315,6 +335,11 @@ def printable(text: str) -> str:
         c if unicodedata.category(c)[0] != "C" else c.encode("unicode_escape").decode("ascii")
         for c in text
     )
+
+
+def _progress(message: str) -> None:
+    """One progress line, on stderr (stdout is for results)."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def _print_topics(model: NeuralTopicModel, top: int, exclude: Sequence[str] = ()) -> None:
@@ -376,6 +401,7 @@ def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
         "vector_size": getattr(args, "vector_size", None),
         "n_jobs": getattr(args, "n_jobs", None),
         "min_df": getattr(args, "min_df", None),
+        "max_df": getattr(args, "max_df", None),
         "max_terms": getattr(args, "max_terms", None),
         "device": getattr(args, "device", None),
         "batch_size": getattr(args, "batch_size", None),
@@ -521,17 +547,38 @@ def _cmd_predict(args: argparse.Namespace) -> None:
     print(f"wrote {len(texts)} predictions ({model.task_}) to {out}")
 
 
+def _label_values(labels: list[Any] | None, model: NeuralTopicModel) -> Any:
+    """Labels as ``evaluate`` takes them: label sets where the field holds JSON lists (or
+    the model is multi-label, whose CSV labels are separated by ``|``), else as read."""
+    if labels is None:
+        return None
+    if model.task_ == "multilabel" or any(isinstance(v, list) for v in labels):
+        return _multilabel_sets(labels)
+    return labels
+
+
+#: What ``evaluate`` scores, printed under its figures.
+EVALUATE_NOTE = (
+    "measured on the {n} documents given, folded in with transform ({scores}); "
+    "training_heldout_ranking_accuracy is the fit's own figure, on triples held out of "
+    "the training corpus"
+)
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> None:
     model = NeuralTopicModel.load(args.model)
     texts, labels = read_corpus(
         args.corpus, text_field=args.text_field, label_field=args.label_field
     )
-    result = model.evaluate(texts, labels)
+    result = model.evaluate(texts, _label_values(labels, model))
+    scores = "micro/macro-F1" if "micro_f1" in result else "accuracy"
+    note = EVALUATE_NOTE.format(n=len(texts), scores=f"{scores}: logistic regression, 20% held out")
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps({**result, "rows": "fold-in", "note": note}, indent=2))
     else:
         for name, value in result.items():
-            print(f"{name:<26} {value:.4f}")
+            print(f"{name:<34} {value:.4f}")
+        print(f"({note})")
 
 
 def _parse_topic_counts(text: str) -> list[int]:
@@ -544,6 +591,14 @@ def _parse_topic_counts(text: str) -> list[int]:
     if not counts or min(counts) < 2:
         raise NeurotopicError(f"--topics needs counts of at least 2, got '{text}'")
     return counts
+
+
+#: What ``compare`` scores, printed under its table.
+COMPARE_NOTE = (
+    "accuracy and macro-F1: logistic regression on each model's training rows (the "
+    "document-topic vectors of its fit), 20% held out; neurotopic evaluate folds a "
+    "corpus in with transform instead, so its figure on the same corpus differs a little"
+)
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
@@ -561,16 +616,24 @@ def _cmd_compare(args: argparse.Namespace) -> None:
         models=models,
         random_state=args.seed,
         ntm_params={"language": args.language} if args.language else None,
-        progress=None if args.quiet else lambda msg: print(msg, file=sys.stderr),
+        progress=None if args.quiet else _progress,
     )
     if args.json:
         data = [
-            {"model": r.model, "n_topics": r.n_topics, "fit_seconds": r.fit_seconds, **r.metrics}
+            {
+                "model": r.model,
+                "n_topics": r.n_topics,
+                "fit_seconds": r.fit_seconds,
+                **r.metrics,
+                "rows": "training",
+            }
             for r in rows
         ]
         print(json.dumps(data, indent=2))
     else:
         print(format_table(rows))
+        if labels is not None:
+            print(f"({COMPARE_NOTE})")
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -609,9 +672,10 @@ def _cmd_report(args: argparse.Namespace) -> None:
     texts: list[str] | None = None
     labels: Sequence[Any] | None = None
     if args.corpus:
-        texts, labels = read_corpus(
+        texts, read = read_corpus(
             args.corpus, text_field=args.text_field, label_field=args.label_field
         )
+        labels = _label_values(read, model)
     elif args.dataset:
         from .datasets import load_dataset
 
@@ -626,6 +690,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         title=args.title,
         top_n=args.top,
         n_docs=args.docs,
+        progress=None if args.quiet else _progress,
     )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); open it in a browser")
 
@@ -645,7 +710,7 @@ _COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0, or 2 for bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     for stream in (sys.stdout, sys.stderr):  # terms in any script, on any terminal
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

@@ -41,9 +41,11 @@ METRIC_NOTES = {
     "c_v": "C_V coherence of the top 10 terms (mean; 0 to 1)",
     "diversity": "unique share of all topics' top 25 terms",
     "topic_quality": "npmi x diversity",
-    "accuracy": "logistic regression on document-topic vectors, 20% held out",
-    "macro_f1": "the same classifier's macro-averaged F1",
-    "heldout_ranking_accuracy": "held-out triples ranked correctly at the last epoch",
+    "accuracy": "logistic regression on the corpus's document-topic vectors, 20% held out",
+    "micro_f1": "label sets: one-vs-rest logistic regressions, F1 over all labels' decisions",
+    "macro_f1": "the same classifier's F1, averaged over labels",
+    "training_heldout_ranking_accuracy": "the fit's last epoch: triples held out of the "
+    "training corpus ranked correctly (not measured on the report's corpus)",
 }
 _SNIPPET_CHARS = 300
 
@@ -113,6 +115,13 @@ def representative_documents(doc_topic: np.ndarray, n_docs: int = 5) -> list[lis
     return [order[:n_docs, k].tolist() for k in range(order.shape[1])]
 
 
+def _label_text(label: Any) -> str:
+    """A document's label, or its label set as ``a, b``."""
+    if isinstance(label, list | tuple | set | frozenset):
+        return ", ".join(str(v) for v in label)
+    return str(label)
+
+
 def _documents_html(
     texts: Sequence[str],
     labels: Sequence[Any] | None,
@@ -124,7 +133,7 @@ def _documents_html(
     for k, docs in enumerate(representative_documents(doc_topic, n_docs)):
         items = []
         for d in docs:
-            label = f" · label {html.escape(str(labels[d]))}" if labels is not None else ""
+            label = f" · label {html.escape(_label_text(labels[d]))}" if labels is not None else ""
             items.append(
                 f'<div class="doc"><div class="meta">document {d} · '
                 f"p(topic {k} | document) = {doc_topic[d, k]:.3f}{label}</div>"
@@ -139,17 +148,15 @@ def _documents_html(
     return "".join(parts)
 
 
-def _topic_table(model: NeuralTopicModel, doc_topic: np.ndarray | None) -> str:
-    header = ["topic", "prevalence", "top 10 terms"]
-    dominant = None
-    if doc_topic is not None:
-        header.insert(2, "documents")
-        dominant = np.bincount(doc_topic.argmax(axis=1), minlength=model.n_topics)
+def _topic_table(model: NeuralTopicModel) -> str:
+    # The training documents whose main topic each is: the same rows (``doc_topic_``)
+    # as the model directory's doc_topics.csv, whatever corpus the report shows.
+    header = ["topic", "prevalence", "training documents", "top 10 terms"]
+    dominant = np.bincount(model.doc_topic_.argmax(axis=1), minlength=model.n_topics)
     rows = []
     for k, terms in enumerate(model.topics(top_n=10)):
         row = [_td(k, True), _td(f"{model.topic_prevalence_[k]:.1%}", True)]
-        if dominant is not None:
-            row.append(_td(int(dominant[k]), True))
+        row.append(_td(int(dominant[k]), True))
         row.append(_td(", ".join(terms)))
         rows.append(row)
     # Each row carries its topic id, so the page can mark the selected topic.
@@ -162,10 +169,13 @@ def _metrics_html(metrics: dict[str, Any] | str | None, model: NeuralTopicModel)
         return "<h3>Metrics</h3>" + f"<p class='note'>Not computed: {html.escape(metrics)}</p>"
     if metrics is None:
         last = model.history_[-1].get("heldout_ranking_accuracy", float("nan"))
-        metrics = {"heldout_ranking_accuracy": last}
+        metrics = {"training_heldout_ranking_accuracy": last}
         note = "<p class='note'>Pass a corpus for coherence, diversity and accuracy.</p>"
     else:
-        note = "<p class='note'>From <code>evaluate</code> on the report's corpus.</p>"
+        note = (
+            "<p class='note'>From <code>evaluate</code> on the report's corpus (its "
+            "documents folded in with <code>transform</code>), except the training figure.</p>"
+        )
     rows = [
         [_td(name), _td(_format_value(value), True), _td(METRIC_NOTES.get(name, ""))]
         for name, value in metrics.items()
@@ -202,6 +212,7 @@ def build_report(
     top_n: int = 30,
     n_docs: int = 5,
     evaluate: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> str:
     """The report as one HTML string (see :func:`write_report`).
 
@@ -223,12 +234,15 @@ def build_report(
         Representative documents per topic.
     evaluate : bool, default=True
         Compute the metrics of ``model.evaluate(texts, labels)`` (needs ``texts``).
+    progress : callable, optional
+        Called with one line as each stage starts (folding in, charts, metrics, page).
 
     Returns
     -------
     str
         A complete HTML document.
     """
+    report = progress if progress is not None else (lambda message: None)
     check_is_fitted(model, "components_")
     if labels is not None and texts is None:
         raise NeurotopicError("labels need their texts; pass a corpus with the labels")
@@ -236,7 +250,10 @@ def build_report(
         raise NeurotopicError(
             f"got {len(labels)} labels for {len(texts)} texts; pass one label per text"
         )
+    if texts is not None:
+        report(f"report: folding in {len(texts):,} documents")
     doc_topic = model.transform(texts) if texts is not None else None  # (D, K)
+    report("report: drawing the charts")
     specs: dict[str, Any] = {
         "explorer": plot.topic_explorer(model, top_n=top_n).to_dict(),
         "prevalence": plot.topic_prevalence(model).to_dict(),
@@ -257,6 +274,7 @@ def build_report(
         sections.insert(3, "label-topics")
     metrics: dict[str, Any] | str | None = None
     if texts is not None and evaluate:
+        report(f"report: evaluating on {len(texts):,} documents (coherence, accuracy)")
         try:
             metrics = model.evaluate(texts, heat_labels)
         except NeurotopicError as exc:
@@ -275,6 +293,7 @@ def build_report(
         if texts is not None and doc_topic is not None
         else "<p class='note'>Pass a corpus to see each topic's most representative documents.</p>"
     )
+    report("report: writing the page with the Vega runtime inline")
     template = resources.files("neurotopic").joinpath("_report_template.html").read_text("utf-8")
     return _fill(
         template,
@@ -286,7 +305,7 @@ def build_report(
             "vegalite_version": html.escape(alt.SCHEMA_VERSION),
             "vega_bundle": _vega_bundle(),
             "documents": documents,
-            "topic_table": _topic_table(model, doc_topic),
+            "topic_table": _topic_table(model),
             "labels_section": labels_section,
             "metrics": _metrics_html(metrics, model),
             "settings": _settings_html(model),
@@ -309,6 +328,7 @@ def write_report(
     top_n: int = 30,
     n_docs: int = 5,
     evaluate: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the self-contained HTML report of a fitted model to ``path``.
 
@@ -328,7 +348,14 @@ def write_report(
         ``path``.
     """
     text = build_report(
-        model, texts, labels, title=title, top_n=top_n, n_docs=n_docs, evaluate=evaluate
+        model,
+        texts,
+        labels,
+        title=title,
+        top_n=top_n,
+        n_docs=n_docs,
+        evaluate=evaluate,
+        progress=progress,
     )
     out = Path(path)
 
