@@ -9,8 +9,9 @@ Fits ``NeuralTopicModel`` (defaults, K=20, seed 0) on 80% of BBC News, then for 
   fitted for it (mean cosine similarity, and agreement of the dominant topic),
 
 and reports the test accuracy of logistic regression trained on the training articles'
-folded-in vectors (does fold-in give useful vectors?).  Writes a section of
-``docs/benchmarks.md`` (between ``<!-- inference -->`` markers).
+folded-in vectors (does fold-in give useful vectors?).  Prints the table; with
+``--out FILE`` also writes it to FILE's section between ``<!-- inference -->`` markers
+(the docs' table: ``--out docs/benchmarks.md``).
 
 Run: ``.venv/bin/python benchmarks/inference.py [--steps 5,10,20] [--threads 1]
 [--out docs/benchmarks.md]``
@@ -44,7 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", default="5,10,20")
     parser.add_argument("--threads", default="1")
-    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument(
+        "--out", type=Path, default=None, help="Markdown file to update (default: print only)"
+    )
     args = parser.parse_args()
     data = load_bbc()
     train, test, y_train, y_test = train_test_split(
@@ -102,8 +105,10 @@ def main() -> None:
             "",
         ]
     )
-    replace_section(args.out, "inference", text)
     print(text)
+    if args.out is not None:
+        replace_section(args.out, "inference", text)
+        print(f"wrote the inference section of {args.out}")
 
 
 if __name__ == "__main__":

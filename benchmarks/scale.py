@@ -19,8 +19,9 @@ training throughput in context.
 One epoch, not the default 20: an epoch of the 1M-document corpus is 50M triples, and
 on this corpus more epochs do not raise planted-topic recovery (100k documents, seed 0,
 read at ``relevance_lambda=1``: 0.693 at the k-means start, 0.677 after 1 epoch, 0.683
-after 3 with early stopping off; ``--epochs`` sets another count).  Prints everything
-and writes the ``scale`` section of ``docs/benchmarks.md``.  Timings are printed, never asserted.
+after 3 with early stopping off; ``--epochs`` sets another count).  Prints everything;
+with ``--out FILE`` also writes the ``scale`` section of FILE (``--out docs/benchmarks.md``).
+Timings are printed, never asserted.
 
 Run: ``.venv/bin/python benchmarks/scale.py [--corpus runs/synth.jsonl]
 [--sizes 10000,100000,1000000] [--epochs 1] [--no-lda] [--n-jobs N] [--out docs/benchmarks.md]``
@@ -434,7 +435,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=1, help="passed to neurotopic fit")
     parser.add_argument("--no-lda", action="store_true", help="skip tomotopy and gensim")
     parser.add_argument("--n-jobs", type=int, help="passed to neurotopic fit (default: its own)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="Markdown file to update (default: print only)"
+    )
     parser.add_argument("--lda", choices=["tomotopy", "gensim"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.lda:  # a child process: one LDA run, JSON on stdout

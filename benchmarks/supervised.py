@@ -17,8 +17,9 @@ On an 80/20 split (seed 0; stratified for single-label corpora):
   tuned by 3-fold cross-validation);
 * NPMI of the sNTM's topics against the unsupervised model's on the same training texts.
 
-Writes sections of ``docs/benchmarks.md`` (``<!-- supervised... -->`` markers), one per
-corpus and task, so parts can be rerun alone.
+Prints each table; with ``--out FILE`` also writes sections of FILE
+(``<!-- supervised... -->`` markers; the docs' tables: ``--out docs/benchmarks.md``), one
+per corpus and task, so parts can be rerun alone.
 
 Run: ``.venv/bin/python benchmarks/supervised.py [--corpora bbc,news-articles,wordnet]
 [--parts single,multi,regression,weights] [--out docs/benchmarks.md]``
@@ -434,12 +435,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", default=",".join(CORPORA))
     parser.add_argument("--parts", default="single,multi,regression")
-    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument(
+        "--out", type=Path, default=None, help="Markdown file to update (default: print only)"
+    )
     args = parser.parse_args()
     parts = args.parts.split(",")
     command = "python benchmarks/supervised.py " + " ".join(sys.argv[1:])
-    replace_section(
-        args.out,
+
+    def write(section: str, text: str) -> None:  # only with --out: print-only by default
+        if args.out is not None:
+            replace_section(args.out, section, text)
+
+    write(
         "supervised",
         "\n".join(
             [
@@ -463,30 +470,31 @@ def main() -> None:
             notes: list[str] = []
             single_label(name, rows, notes)
             text = "\n".join([*SINGLE_HEADER, *rows, "", *notes, f"- command: `{command}`"])
-            replace_section(args.out, f"supervised-{name}", text)
+            write(f"supervised-{name}", text)
             print(text, flush=True)
     for part, run in (("multi", multi_label), ("regression", regression)):
         if part in parts:
             rows = []
             run(rows)
             text = "\n".join([*OTHER_HEADER, *rows, "", f"- command: `{command}`"])
-            replace_section(args.out, f"supervised-{part}", text)
+            write(f"supervised-{part}", text)
             print(text, flush=True)
     if "ceiling" in parts:
         rows = []
         for task, label in CEILING_TASKS:
             ceiling(task, label, rows)
         text = "\n".join([*CEILING_HEADER, *rows, "", *CEILING_NOTES, f"- command: `{command}`"])
-        replace_section(args.out, "supervised-ceiling", text)
+        write("supervised-ceiling", text)
         print(text, flush=True)
     if "weights" in parts:
         rows = []
         for name in args.corpora.split(","):
             weight_sweep(name, rows)
         text = "\n".join([*WEIGHTS_HEADER, *rows, "", f"- command: `{command}`"])
-        replace_section(args.out, "supervised-weights", text)
+        write("supervised-weights", text)
         print(text, flush=True)
-    print(f"wrote the supervised sections of {args.out}")
+    if args.out is not None:
+        print(f"wrote the supervised sections of {args.out}")
 
 
 if __name__ == "__main__":
