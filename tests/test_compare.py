@@ -124,4 +124,4 @@ def test_ntm_params_cannot_set_k_twice() -> None:
 def test_lda_alias_resolves_to_a_backend() -> None:
     names = available_models()
     assert names[:2] == ("ntm", "lda")
-    assert set(names[2:]) <= {"tomotopy", "gensim"}
+    assert set(names[2:]) <= {"tomotopy", "gensim", "bertopic", "fastopic"}

@@ -32,12 +32,6 @@ NOT_RUN = re.compile(r"<!--\s*not-run:\s*(.+?)\s*-->")
 #: Blocks that cannot run as written but sit in text this test's author may not edit:
 #: (file, a line of the block) -> why.  Mark such a block with ``<!-- not-run: ... -->``
 #: in the Markdown instead, and remove its entry here.
-PENDING_MARKERS: dict[tuple[str, str], str] = {
-    (
-        "README.md",
-        'NeuralTopicModel(n_topics=20).fit([["wort", "token"], ...])',
-    ): "`...` stands for more documents; german_texts and japanese are the reader's",
-}
 
 
 @dataclass(frozen=True)
@@ -66,9 +60,6 @@ def code_blocks(path: str) -> list[Block]:
         marker = NOT_RUN.search(before)
         code = "\n".join(lines[i + 1 : end])
         skip = marker.group(1) if marker else None
-        for (where, snippet), reason in PENDING_MARKERS.items():
-            if where == path and snippet in code:
-                skip = reason
         blocks.append(Block(path, i + 1, fence.group(1), code, skip))
         i = end + 1
     return blocks

@@ -104,6 +104,7 @@ def test_public_api_is_exactly_all() -> None:
         "metrics",
         "model",
         "optim",
+        "peers",
         "plot",
         "export",
         "report",
