@@ -319,7 +319,7 @@ def test_fit_multilabel_from_json_lists(tmp_path: Path, bbc_small: tuple) -> Non
         (["--label-field", "nope", "--task", "classification"], "has no field 'nope'"),
         (["--label-field", "label", "--task", "regression"], "not a number"),
         (["--vector-size", "0"], "vector_size must be a positive integer"),
-        (["--n-jobs", "0"], "n_jobs=0 is not a thread count"),
+        (["--n-jobs", "0"], "n_jobs must be a nonzero integer"),
     ],
 )
 def test_bad_supervised_input_is_one_line(

@@ -83,7 +83,7 @@ def test_n_jobs_within_the_usable_cores() -> None:
 
 
 def test_estimator_rejects_a_bad_n_jobs_in_one_line() -> None:
-    with pytest.raises(NeurotopicError, match=r"^n_jobs=0 is not a thread count") as err:
+    with pytest.raises(NeurotopicError, match=r"^n_jobs must be a nonzero int.*got 0$") as err:
         NeuralTopicModel(3, n_jobs=0).fit(["a b c", "d e f"])
     assert "\n" not in str(err.value)
 

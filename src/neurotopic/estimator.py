@@ -20,6 +20,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import io
+from ._params import (
+    auto_word2vec_epochs,
+    default_negative_pool,
+    default_shuffle_window,
+    large_corpus,
+    validate_params,
+)
 from ._version import __version__
 from .checkpoint import Checkpoint
 from .distributed import Collective, ProcessGroup
@@ -27,7 +34,6 @@ from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
 from .fingerprint import fingerprint
 from .inference import fold_in
-from .language import check_language
 from .model import NTMNetwork
 from .pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
 from .readout import (
@@ -43,9 +49,7 @@ from .sampling import IncidenceIndex, TripleSampler
 from .stage import TextStage
 from .supervised import (
     LABEL_FEATURES,
-    LABEL_READOUTS,
     READOUT_FEATURES,
-    TASKS,
     LabelLayer,
     Labels,
     decode,
@@ -62,8 +66,6 @@ from .vocabulary import Vocabulary, analyse_corpus
 
 logger = logging.getLogger("neurotopic")
 
-_READOUTS = ("auto", "background", "data", "embedding")
-_TOPIC_INITS = ("kmeans", "autoencoder")
 #: Below this many distinct terms per training document, "background" ranks terms by
 #: probability (relevance weight 1) by default; from it, by relevance 0.3.
 SHORT_DOCUMENT_TERMS = 30.0
@@ -74,11 +76,6 @@ SHORT_DOCUMENT_RELEVANCE = 1.0
 #: Diversity of the top 25 terms the default relevance weight may give up against the
 #: base weight (:func:`neurotopic.readout.choose_relevance`).
 RELEVANCE_DIVERSITY_TOLERANCE = 0.02
-#: Batches per shuffle window when ``shuffle_window=None`` picks one (large corpora).
-SHUFFLE_WINDOW_BATCHES = 5
-#: Fold-in steps beyond which a model's settings are refused (10 is the default; a
-#: corrupt or hostile config.json could otherwise ask for a fold-in that never ends).
-MAX_TRANSFORM_STEPS = 10_000
 
 _WEIGHTS = (
     "term_vectors",
@@ -118,11 +115,6 @@ def _check_texts(texts: Any, what: str = "texts") -> list[Document]:
     if not docs:
         raise NeurotopicError(f"{what} is empty; pass at least 2 documents")
     return docs
-
-
-def auto_word2vec_epochs(n_tokens: int, target: float = 8e6) -> int:
-    """Word2vec epochs so that about ``target`` tokens are seen, clipped to [5, 40]."""
-    return int(np.clip(np.ceil(target / max(n_tokens, 1)), 5, 40))
 
 
 def resolve_device(device: str) -> torch.device:
@@ -379,6 +371,22 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         ``lt`` of every term.
     doc_topic_ : ndarray of shape (n_documents, n_topics)
         ``ld`` of every training document.
+    topic_prevalence_ : ndarray of shape (n_topics,)
+        Each topic's mean share of the training documents (the column means of
+        :attr:`doc_topic_`, summing to 1); the CLI, report and plots order and label
+        topics by it, and ``topics.json`` saves it as ``prevalence``.
+    X_train_ : scipy.sparse.csr_matrix of shape (n_documents, n_terms), float32
+        Term counts of the training documents over :attr:`terms_` (the document-term
+        matrix, not the texts given to :meth:`fit`); the readouts, fold-in and exports
+        read it, and a saved model keeps it.
+    term_prob_ : ndarray of shape (n_terms,)
+        The corpus's term distribution ``p_g``: each term's share of all term
+        occurrences in :attr:`X_train_`.  The "background" readout tilts it, and
+        relevance ranking divides by it.
+    fit_seconds_ : dict of str to float
+        Seconds each stage of the fit took: "text", "vectors", "pretrain", "train",
+        "label_refit" (sNTM with ``label_readout="refit"``) and "total".  A loaded model
+        has the saved fit's figures.
     history_ : list of dict
         Per-epoch hinge and held-out ranking accuracy (and label loss for sNTM).
     task_ : str or None
@@ -486,87 +494,27 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self) -> None:
-        if not isinstance(self.n_topics, int | np.integer) or self.n_topics < 2:
-            raise NeurotopicError(
-                f"n_topics must be an integer >= 2, got {self.n_topics!r}; pass --topics 2 or more"
-            )
-        if self.topic_readout not in _READOUTS:
-            raise NeurotopicError(
-                f"topic_readout must be one of {', '.join(_READOUTS)}, got {self.topic_readout!r}"
-            )
-        if self.topic_init not in _TOPIC_INITS:
-            raise NeurotopicError(
-                f"topic_init must be one of {', '.join(_TOPIC_INITS)}, got {self.topic_init!r}"
-            )
-        lam = self.relevance_lambda
-        if lam is not None and not (
-            isinstance(lam, int | float)
-            and not isinstance(lam, bool)
-            and 0.0 <= lam <= MAX_RELEVANCE
-        ):
-            raise NeurotopicError(
-                f"relevance_lambda must be in [0, {MAX_RELEVANCE:g}] or None, got {lam!r}"
-            )
-        resolve_n_jobs(self.n_jobs)  # a one-line error for 0 or a non-integer
-        check_language(self.language)
-        if self.tokenizer is not None and not callable(self.tokenizer):
-            raise NeurotopicError(
-                "tokenizer must be None or a function from a text to a list of tokens, "
-                f"got {self.tokenizer!r}"
-            )
-        names = ("epochs", "batch_size", "n_negatives", "max_ngram", "vector_size")
-        for name in (*names, "n_iter_no_change"):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < (0 if name == "epochs" else 1):
-                raise NeurotopicError(f"{name} must be a positive integer, got {value!r}")
-        steps = self.transform_steps
-        if not isinstance(steps, int | np.integer) or not 1 <= steps <= MAX_TRANSFORM_STEPS:
-            raise NeurotopicError(
-                f"transform_steps must be an integer from 1 to {MAX_TRANSFORM_STEPS}, got {steps!r}"
-            )
-        if self.task is not None and self.task not in TASKS:
-            raise NeurotopicError(
-                f"task must be None or one of {', '.join(TASKS)}, got {self.task!r}"
-            )
-        if self.label_readout not in LABEL_READOUTS:
-            raise NeurotopicError(
-                f"label_readout must be one of {', '.join(LABEL_READOUTS)}, "
-                f"got {self.label_readout!r}"
-            )
-        for name in ("negative_pool", "shuffle_window"):
-            value = getattr(self, name)
-            if value is not None and (
-                not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0
-            ):
-                raise NeurotopicError(f"{name} must be None or an integer >= 0, got {value!r}")
-        if not 0.0 <= self.holdout < 0.5:
-            raise NeurotopicError(f"holdout must be in [0, 0.5), got {self.holdout!r}")
-        for name in ("normalize_vectors", "early_stopping", "verbose"):
-            value = getattr(self, name)
-            if not isinstance(value, bool | np.bool_):  # a string such as "False" is truthy
-                raise NeurotopicError(f"{name} must be True or False, got {value!r}")
+    def _validate_params(self) -> None:
+        """Check every parameter against :data:`neurotopic._params.PARAMETER_CONSTRAINTS`."""
+        validate_params(self.get_params(deep=False))
 
     def _large(self, n_docs: int) -> bool:
         """Whether ``n_docs`` training documents are too many for W1's rows to stay in
-        cache (above ``8 * batch_size``): where the negative pool and the shuffle window
-        switch on by default."""
-        return n_docs > 8 * self.batch_size
+        cache: where the negative pool and the shuffle window switch on by default."""
+        return large_corpus(n_docs, self.batch_size)
 
     def _negative_pool(self, n_docs: int) -> int:
         """The pool size for ``n_docs`` training documents (``negative_pool=None``: auto)."""
         if self.negative_pool is not None:
             return int(self.negative_pool)
-        return self.batch_size // 4 if self._large(n_docs) else 0
+        return default_negative_pool(n_docs, self.batch_size)
 
     def _shuffle_window(self, n_docs: int, world_size: int = 1) -> int:
         """The shuffle window for ``n_docs`` training documents in all (``None``: auto),
         in each process's pairs (a process's batch is ``batch_size / world_size``)."""
         if self.shuffle_window is not None:
             return int(self.shuffle_window)
-        if not self._large(n_docs):
-            return 0
-        return SHUFFLE_WINDOW_BATCHES * -(-self.batch_size // world_size)
+        return default_shuffle_window(n_docs, self.batch_size, world_size)
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -607,7 +555,12 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         return self.doc_topic_.copy()
 
     def _fit(self, texts: Iterable[Document], y: Any = None) -> None:
-        self._check_params()
+        self._validate_params()
+        if self.vectors is None:
+            raise NeurotopicError(
+                "vectors is None (a saved model does not keep in-memory vectors); pass "
+                "'ppmi', 'word2vec', a word-vector file or gensim KeyedVectors"
+            )
         docs = _check_texts(texts)
         labels = encode_labels(self.task, y, len(docs)) if self.task is not None else None
         rs = check_random_state(self.random_state)
@@ -693,7 +646,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             )
         elif isinstance(self.vectors, str) and self.vectors == "word2vec":
             sentences = corpus.words.to_lists()
-            w2v_epochs = self.word2vec_epochs or auto_word2vec_epochs(sum(map(len, sentences)))
+            w2v_epochs = self.word2vec_epochs
+            if w2v_epochs is None:
+                w2v_epochs = auto_word2vec_epochs(sum(map(len, sentences)))
             self._log(f"training word2vec ({w2v_epochs} epochs)")
             kv = train_word2vec(
                 sentences,
@@ -705,11 +660,6 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             )
         elif isinstance(self.vectors, KeyedVectors):
             kv = self.vectors
-        elif self.vectors is None:
-            raise NeurotopicError(
-                "vectors is None (a saved model does not keep in-memory vectors); pass "
-                "'ppmi', 'word2vec', a word-vector file or gensim KeyedVectors"
-            )
         else:
             kv = load_vectors(self.vectors)
         le, found = term_vectors(vocab.terms, kv, normalize=self.normalize_vectors)
@@ -963,7 +913,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         old = {name: getattr(self, name) for name in params}
         self.set_params(**params)
         try:
-            self._check_params()
+            self._validate_params()
         except NeurotopicError:
             self.set_params(**old)
             raise
@@ -1311,7 +1261,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         try:
             model = cls(**config["params"])
             try:
-                model._check_params()
+                model._validate_params()
             except NeurotopicError as exc:
                 raise corrupt(str(exc)) from None
             terms = [str(t) for t in vocabulary["terms"]]
