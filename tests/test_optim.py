@@ -114,3 +114,25 @@ def test_step_softmax_is_the_softmax_backward_then_a_step(use_kernel: bool) -> N
     untouched = torch.ones(50, dtype=torch.bool)
     untouched[rows] = False
     assert torch.equal(fused[untouched], start[untouched])
+
+
+def test_eps_after_correction_is_torch_adams_update_on_the_rows() -> None:
+    """Fold-in's form: ``eps`` added to the bias-corrected root, as ``torch.optim.Adam``
+    does; always torch's path (the kernels implement SparseAdam's form)."""
+    gen = torch.Generator().manual_seed(2)
+    init = torch.randn(6, 5, generator=gen)
+    mine = RowAdam(init.clone(), lr=0.05, eps=1e-3, eps_after_correction=True)
+    assert not mine._compiled(torch.arange(6), torch.zeros(6, 5))
+    theirs = init.clone().requires_grad_()
+    reference = torch.optim.Adam([theirs], lr=0.05, eps=1e-3)  # a large eps: its place shows
+    for _ in range(5):
+        grad = torch.randn(6, 5, generator=gen) * 1e-3
+        mine.step(torch.arange(6), grad)
+        theirs.grad = grad.clone()
+        reference.step()
+    torch.testing.assert_close(mine.weight, theirs.detach(), rtol=1e-6, atol=1e-7)
+    sparse_form = RowAdam(init.clone(), lr=0.05, eps=1e-3, use_kernel=False)
+    sparse_form.step(torch.arange(6), grad)
+    first = RowAdam(init.clone(), lr=0.05, eps=1e-3, eps_after_correction=True)
+    first.step(torch.arange(6), grad)
+    assert not torch.allclose(sparse_form.weight, first.weight, rtol=1e-6, atol=1e-7)

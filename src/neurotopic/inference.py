@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .optim import RowAdam
 from .sampling import IncidenceIndex
 
 
@@ -158,7 +159,7 @@ def _fold_in_group(
     margin: float,
     seed: int,
 ) -> np.ndarray:
-    n, k = len(group), lt.shape[1]
+    n = len(group)
     side = longest * n_negatives
     lengths = np.diff(X.indptr)[group]  # (N,)
     row_of = np.repeat(np.arange(n), lengths)  # (M,) group row of each term occurrence
@@ -222,9 +223,10 @@ def _fold_in_group(
     mask_t, other_mask_t = torch.from_numpy(mask), torch.from_numpy(other_mask)
     neg_t, other_t = torch.from_numpy(neg_scores), torch.from_numpy(other_scores)
     logits = torch.from_numpy(init.copy())
-    m1, m2 = torch.zeros(n, k), torch.zeros(n, k)
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for step in range(1, steps + 1):
+    # Adam's step as training takes it on W1 rows, with eps where torch.optim.Adam adds it
+    optimiser = RowAdam(logits, lr=learning_rate, eps_after_correction=True)
+    rows = torch.arange(n)
+    for _ in range(steps):
         ld = torch.softmax(logits, dim=-1)  # (N, K)
         ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L)
         active_pos = ((margin - ls_pos.unsqueeze(-1) + neg_t) > 0).sum(-1) * mask_t  # (N, L)
@@ -233,9 +235,5 @@ def _fold_in_group(
         grad_ld = torch.bmm((active_neg.unsqueeze(1)), lt_other).squeeze(1) - torch.bmm(
             active_pos.unsqueeze(1), lt_pos
         ).squeeze(1)  # (N, K)
-        grad = ld * (grad_ld - (ld * grad_ld).sum(-1, keepdim=True))  # through the softmax
-        m1.mul_(beta1).add_(grad, alpha=1 - beta1)
-        m2.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        step_size = learning_rate / (1 - beta1**step)
-        logits.sub_(step_size * m1 / ((m2 / (1 - beta2**step)).sqrt() + eps))
+        optimiser.step_softmax(rows, ld, grad_ld)  # through the softmax, then Adam
     return logits.numpy()

@@ -197,6 +197,16 @@ def hinge_pass(
 
 
 @njit(inline="always", nogil=True)
+def _adam_coefficients(
+    step_size: float, beta1: float, beta2: float, eps: float
+) -> tuple[np.float32, ...]:  # pragma: no cover - inlined
+    """``b1, b2, 1 - b1, 1 - b2, step_size, eps`` in float32, as :func:`_adam_element` takes."""
+    b1, b2 = np.float32(beta1), np.float32(beta2)
+    c1, c2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
+    return b1, b2, c1, c2, np.float32(step_size), np.float32(eps)
+
+
+@njit(inline="always", nogil=True)
 def _adam_element(
     weight: np.ndarray,
     exp_avg: np.ndarray,
@@ -211,7 +221,8 @@ def _adam_element(
     lr: np.float32,
     eps: np.float32,
 ) -> None:  # pragma: no cover - compiled into its callers
-    """Adam's update of ``weight[d, i]`` and its moments with gradient ``g``."""
+    """Adam's update of ``weight[d, i]`` and its moments with gradient ``g`` (SparseAdam's
+    form: ``lr`` is the bias-corrected step size): the one Adam step of the kernels."""
     m = b1 * exp_avg[d, i] + c1 * g
     v = b2 * exp_avg_sq[d, i] + c2 * g * g
     exp_avg[d, i] = m
@@ -254,9 +265,7 @@ def row_adam(
         ``lr * sqrt(1 - beta2 ** t) / (1 - beta1 ** t)``.
     beta1, beta2, eps : float
     """
-    b1, b2 = np.float32(beta1), np.float32(beta2)
-    c1, c2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
-    lr, eps32 = np.float32(step_size), np.float32(eps)
+    b1, b2, c1, c2, lr, eps32 = _adam_coefficients(step_size, beta1, beta2, eps)
     n_cols = grad.shape[1]
     for r in prange(rows.shape[0]):  # distinct rows: each is written by one iteration
         d = rows[r]
@@ -556,9 +565,7 @@ def row_adam_softmax(
     step_size, beta1, beta2, eps : float
         As :func:`row_adam`.
     """
-    b1, b2 = np.float32(beta1), np.float32(beta2)
-    c1, c2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
-    lr, eps32 = np.float32(step_size), np.float32(eps)
+    b1, b2, c1, c2, lr, eps32 = _adam_coefficients(step_size, beta1, beta2, eps)
     n_cols = ld.shape[1]
     for r in prange(rows.shape[0]):
         d = rows[r]

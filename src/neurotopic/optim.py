@@ -1,6 +1,12 @@
 """Adam on the rows of W1 that a step touches (the update of ``torch.optim.SparseAdam``),
 and a plain Adam for the few dense parameters.
 
+:class:`RowAdam` is the one Adam of document rows: training's W1 and fold-in's new rows
+(with ``torch.optim.Adam``'s placement of ``eps``, see ``eps_after_correction``).  Its
+compiled CPU path is :func:`neurotopic.kernels.row_adam` (``_adam_element`` there is the
+update of one weight); :class:`DenseAdam` keeps ``torch.optim.Adam``'s own arithmetic,
+bit for bit, for W2 and the pre-training's weights.
+
 The gradient of the document logits W1 is non-zero only on the rows of the documents
 in a batch.  Computing it directly on those rows (a dense ``(U, K)`` block for ``U``
 distinct documents) and updating their Adam moments in place gives exactly
@@ -18,8 +24,31 @@ from typing import Any
 
 import torch
 
-from .kernels import row_adam, row_adam_softmax
+from .kernels import row_adam, row_adam_softmax, softmax_backward
 from .memory import host_zeros_like
+
+
+def softmax_gradient(ld: torch.Tensor, grad_ld: torch.Tensor, *, kernel: bool) -> torch.Tensor:
+    """The gradient on the logits of ``ld = softmax(logits)``: ``ld * (g - <g, ld>)``.
+
+    Parameters
+    ----------
+    ld : Tensor of shape (U, K)
+    grad_ld : Tensor of shape (U, K)
+        Gradient on ``ld``.
+    kernel : bool
+        Use :func:`neurotopic.kernels.softmax_backward` (CPU float32 only; the same
+        numbers up to float32 rounding) rather than torch operations.
+
+    Returns
+    -------
+    Tensor of shape (U, K)
+    """
+    if not kernel:
+        return ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True))
+    row_grad = torch.empty_like(ld)
+    softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
+    return row_grad
 
 
 class RowAdam:
@@ -38,14 +67,19 @@ class RowAdam:
     use_kernel : bool
         Step CPU float32 rows with the compiled :func:`neurotopic.kernels.row_adam`
         (about 2x faster than torch's gathers and scatters; the same update up to
-        float32 rounding).  Other devices and dtypes always take torch's path.
+        float32 rounding).  Other devices and dtypes, and ``eps_after_correction``,
+        always take torch's path.
+    eps_after_correction : bool
+        Add ``eps`` to the bias-corrected ``sqrt(v_r / (1 - b2^t))``, as
+        ``torch.optim.Adam`` does (fold-in's steps), rather than to ``sqrt(v_r)``.
 
     Notes
     -----
     With ``t`` the number of steps taken so far, a row ``r`` in the step gets
     ``m_r <- b1 m_r + (1 - b1) g_r``, ``v_r <- b2 v_r + (1 - b2) g_r^2`` and
     ``w_r <- w_r - lr sqrt(1 - b2^t) / (1 - b1^t) * m_r / (sqrt(v_r) + eps)``,
-    as ``torch.optim.SparseAdam`` does.
+    as ``torch.optim.SparseAdam`` does; with ``eps_after_correction``,
+    ``w_r <- w_r - lr / (1 - b1^t) * m_r / (sqrt(v_r / (1 - b2^t)) + eps)``.
     """
 
     def __init__(
@@ -56,6 +90,7 @@ class RowAdam:
         eps: float = 1e-8,
         *,
         use_kernel: bool = True,
+        eps_after_correction: bool = False,
     ) -> None:
         self.weight = weight
         self.lr = lr
@@ -65,6 +100,7 @@ class RowAdam:
         self.exp_avg_sq = host_zeros_like(weight)  # (n_rows, n_cols)
         self.steps = 0
         self.use_kernel = use_kernel
+        self.eps_after_correction = eps_after_correction
 
     @torch.no_grad()
     def step(self, rows: torch.Tensor, grad: torch.Tensor) -> None:
@@ -77,7 +113,7 @@ class RowAdam:
         grad : Tensor of shape (U, n_cols)
             Gradient of the loss with respect to ``weight[rows]``.
         """
-        step_size = self._advance()
+        step_size, sq_correction = self._advance()
         beta1, beta2 = self.betas
         if self._compiled(rows, grad):
             # one read and one write of each row's weight and moments
@@ -99,6 +135,8 @@ class RowAdam:
         v = self.exp_avg_sq.index_select(0, rows).mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         self.exp_avg.index_copy_(0, rows, m)
         self.exp_avg_sq.index_copy_(0, rows, v)
+        if sq_correction != 1.0:  # eps after the bias correction
+            v = v / sq_correction
         update = m.mul_(step_size).div_(v.sqrt_().add_(self.eps))
         self.weight.index_copy_(0, rows, self.weight.index_select(0, rows).sub_(update))
 
@@ -120,9 +158,9 @@ class RowAdam:
         update, with the numbers of computing it first and calling :meth:`step`.
         """
         if not (self._compiled(rows, ld) and self._compiled(rows, grad_ld)):
-            self.step(rows, ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True)))
+            self.step(rows, softmax_gradient(ld, grad_ld, kernel=False))
             return
-        step_size = self._advance()
+        step_size, _ = self._advance()
         beta1, beta2 = self.betas
         row_adam_softmax(
             self.weight.detach().numpy(),
@@ -137,17 +175,26 @@ class RowAdam:
             self.eps,
         )
 
-    def _advance(self) -> float:
-        """Count one more step; its bias-corrected step size."""
+    def _advance(self) -> tuple[float, float]:
+        """Count one more step; its step size and the divisor of ``v`` under the root.
+
+        SparseAdam's form folds both bias corrections into the step size (divisor 1);
+        with ``eps_after_correction`` the second divides ``v``.
+        """
         self.steps += 1
         beta1, beta2 = self.betas
-        return self.lr * math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
+        correction1, correction2 = 1 - beta1**self.steps, 1 - beta2**self.steps
+        if self.eps_after_correction:
+            return self.lr / correction1, correction2
+        return self.lr * math.sqrt(correction2) / correction1, 1.0
 
     def _compiled(self, rows: torch.Tensor, grad: torch.Tensor) -> bool:
-        """Whether :func:`neurotopic.kernels.row_adam` can take this step (CPU float32)."""
+        """Whether :func:`neurotopic.kernels.row_adam` can take this step (CPU float32,
+        SparseAdam's form)."""
         tensors = (self.weight, self.exp_avg, self.exp_avg_sq, grad)
         return (
             self.use_kernel
+            and not self.eps_after_correction
             and all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors)
             and all(t.is_contiguous() for t in tensors[:3])
             and rows.dtype == torch.int64

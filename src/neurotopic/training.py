@@ -26,10 +26,9 @@ from .kernels import (
     gather_rows,
     hinge_pass,
     sigmoid_backward,
-    softmax_backward,
 )
 from .model import NTMNetwork, ranking_hinge
-from .optim import DenseAdam, RowAdam
+from .optim import DenseAdam, RowAdam, softmax_gradient
 from .sampling import Batch, TripleSampler
 from .stopping import stop_on_signals
 from .supervised import LabelLayer, label_loss
@@ -180,18 +179,6 @@ def distinct(ids: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     position = torch.empty(size, dtype=torch.long, device=ids.device)
     position[values] = torch.arange(len(values), device=ids.device)
     return values, position[ids]
-
-
-def softmax_gradient(ld: torch.Tensor, grad_ld: torch.Tensor, *, kernel: bool) -> torch.Tensor:
-    """The gradient on the logits of ``ld = softmax(logits)``: ``ld * (g - <g, ld>)``.
-
-    With ``kernel``, :func:`neurotopic.kernels.softmax_backward` (CPU float32).
-    """
-    if not kernel:
-        return ld * (grad_ld - (grad_ld * ld).sum(-1, keepdim=True))
-    row_grad = torch.empty_like(ld)
-    softmax_backward(ld.numpy(), grad_ld.numpy(), row_grad.numpy())
-    return row_grad
 
 
 class StepScratch:
