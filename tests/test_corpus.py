@@ -202,7 +202,7 @@ def test_unknown_extension_lists_the_supported_ones(tmp_path: Path, name: str) -
 def test_label_field_for_plain_text(tmp_path: Path) -> None:
     path = tmp_path / "news.txt"
     path.write_text(SENTENCES[0], encoding="utf-8")
-    expect_error(path, "no labels", "--label-field", label_field="topic")
+    expect_error(path, "no labels", "label_field", label_field="topic")
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,13 +293,13 @@ def test_json_line_that_is_not_an_object(tmp_path: Path, value: object, kind: st
 def test_jsonl_missing_text_field_lists_the_fields(tmp_path: Path) -> None:
     records: list[object] = [{"text": SENTENCES[0]}, {"title": "Cup final", "body": "..."}]
     path = write_jsonl(tmp_path / "fields.jsonl", records)
-    expect_error(path, "line 2", "no field 'text'", "--text-field", "title, body")
+    expect_error(path, "line 2", "no field 'text'", "text_field", "title, body")
 
 
 def test_jsonl_missing_label_field(tmp_path: Path) -> None:
     records: list[object] = [{"text": SENTENCES[0], "topic": "economy"}, {"text": SENTENCES[1]}]
     path = write_jsonl(tmp_path / "labels.jsonl", records)
-    expect_error(path, "line 2", "no field 'topic'", "--label-field", label_field="topic")
+    expect_error(path, "line 2", "no field 'topic'", "label_field", label_field="topic")
 
 
 @pytest.mark.parametrize(
@@ -321,12 +321,12 @@ def test_jsonl_label_of_a_bad_type(tmp_path: Path, value: object, kind: str) -> 
 
 def test_csv_missing_text_column_lists_the_columns(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "columns.csv", [["id", "title", "body"], ["1", "Rates", "..."]])
-    expect_error(path, "no column 'text'", "--text-field", "id, title, body")
+    expect_error(path, "no column 'text'", "text_field", "id, title, body")
 
 
 def test_csv_missing_label_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "columns.csv", [["id", "text"], ["1", SENTENCES[0]]])
-    expect_error(path, "no column 'topic'", "--label-field", "id, text", label_field="topic")
+    expect_error(path, "no column 'topic'", "label_field", "id, text", label_field="topic")
 
 
 def test_csv_row_with_the_wrong_number_of_fields(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_a_pickled_vectors_file_never_runs(
         "is a gensim pickle, and loading it would run any code",
     )
     assert not marker.exists() and not out.exists()
-    with pytest.raises(ValueError, match="--trust-pickle"):
+    with pytest.raises(ValueError, match="trust_pickle=True"):
         NeuralTopicModel(3, vectors=str(evil)).fit(texts)
     assert not marker.exists()
 

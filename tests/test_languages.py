@@ -222,4 +222,4 @@ def test_cli_rejects_an_unknown_language(
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
-    assert "unknown language" in err and "ISO 639-1" in err
+    assert "language must be" in err and "ISO 639-1" in err and "'xx-klingon'" in err

@@ -230,8 +230,7 @@ def label_topic_matrix(
     weights = getattr(model, "label_weight_", None)
     if weights is None:
         raise NeurotopicError(
-            "a label x topic heatmap needs labels (texts and labels, or --label-field) "
-            "or a supervised model"
+            "a label x topic heatmap needs labels (texts and labels) or a supervised model"
         )
     weights = np.asarray(weights, dtype=np.float64).reshape(model.n_topics, -1)  # (K, n_out)
     classes = getattr(model, "classes_", None)

@@ -707,6 +707,23 @@ _COMMANDS = {
 }
 
 
+#: Library errors name Python keywords; the CLI names its options instead.
+_FLAGS = (
+    ("overwrite=True", "--force"),
+    ("trust_pickle=True", "--trust-pickle"),
+    ("text_field", "--text-field"),
+    ("label_field", "--label-field"),
+    ("(texts and labels)", "(--label-field)"),
+)
+
+
+def _as_flags(message: str) -> str:
+    """``message`` with the Python keywords of :data:`_FLAGS` spelt as CLI options."""
+    for keyword, flag in _FLAGS:
+        message = message.replace(keyword, flag)
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0, or 2 for bad input)."""
     parser = build_parser()
@@ -720,7 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _COMMANDS[args.command](args)
     except NeurotopicError as exc:
         if os.environ.get("RANK", "0") == "0":  # under torchrun, one process tells
-            print(f"neurotopic: error: {exc}", file=sys.stderr)
+            print(f"neurotopic: error: {_as_flags(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
         if os.environ.get("RANK", "0") == "0":

@@ -304,23 +304,23 @@ def _iter_jsonl(
             )
         if text_field not in record:
             raise NeurotopicError(
-                f"corpus file '{path}' {where} has no field '{text_field}'; pass --text-field "
-                f"with one of: {_field_list(record)}"
+                f"corpus file '{path}' {where} has no field '{text_field}'; choose text_field "
+                f"from: {_field_list(record)}"
             )
         text = record[text_field]
         if not isinstance(text, str):
             kind = _json_kind(text)
             raise NeurotopicError(
                 f"corpus file '{path}' {where}: text field '{text_field}' is {kind}, not a "
-                f"string; make every '{text_field}' a string or pass --text-field with another "
-                f"field"
+                f"string; make every '{text_field}' a string or choose another "
+                f"text_field"
             )
         label: object | None = None
         if label_field is not None:
             if label_field not in record:
                 raise NeurotopicError(
-                    f"corpus file '{path}' {where} has no field '{label_field}'; pass "
-                    f"--label-field with one of: {_field_list(record)}, or give every line a "
+                    f"corpus file '{path}' {where} has no field '{label_field}'; choose "
+                    f"label_field from: {_field_list(record)}, or give every line a "
                     f"'{label_field}'"
                 )
             label = _check_label(path, where, label_field, record[label_field])
@@ -344,13 +344,13 @@ def _iter_csv(
         columns = {name: index for index, name in reversed(list(enumerate(header)))}
         if text_field not in columns:
             raise NeurotopicError(
-                f"corpus file '{path}' has no column '{text_field}'; pass --text-field with one "
-                f"of: {_field_list(header)}"
+                f"corpus file '{path}' has no column '{text_field}'; choose text_field "
+                f"from: {_field_list(header)}"
             )
         if label_field is not None and label_field not in columns:
             raise NeurotopicError(
-                f"corpus file '{path}' has no column '{label_field}'; pass --label-field with "
-                f"one of: {_field_list(header)}"
+                f"corpus file '{path}' has no column '{label_field}'; choose label_field "
+                f"from: {_field_list(header)}"
             )
         text_index = columns[text_field]
         label_index = None if label_field is None else columns[label_field]
@@ -451,7 +451,7 @@ def iter_corpus(
     fmt, compressed = _detect_format(file_path)
     if fmt == "txt" and label_field is not None:
         raise NeurotopicError(
-            f"corpus file '{file_path}' is plain text and has no labels; drop --label-field, "
+            f"corpus file '{file_path}' is plain text and has no labels; drop label_field, "
             f"or use a .jsonl or .csv file with a '{label_field}' field"
         )
     return _iter_checked(file_path, fmt, compressed, text_field, label_field)

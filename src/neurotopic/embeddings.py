@@ -399,7 +399,7 @@ def load_vectors(path: str | os.PathLike[str], *, trust_pickle: bool = False) ->
                 raise NeurotopicError(
                     f"vectors file '{p}' is a gensim pickle, and loading it would run any code "
                     "it holds; save the vectors as word2vec text or binary, or pass "
-                    "--trust-pickle (trust_pickle=True) for a file you made yourself"
+                    "trust_pickle=True for a file you made yourself"
                 )
             return KeyedVectors.load(str(p))
         if ".bin" in suffixes:

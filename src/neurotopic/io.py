@@ -121,18 +121,18 @@ def check_replaceable(path: Path, overwrite: bool, only_models: bool = True) -> 
         return
     if not overwrite:
         raise NeurotopicError(
-            f"output '{path}' already exists; choose another path or pass --force "
-            "(overwrite=True) to replace it"
+            f"output '{path}' already exists; choose another path or pass overwrite=True "
+            "to replace it"
         )
     if not path.is_dir() or path.resolve() == Path.cwd().resolve():
         raise NeurotopicError(
-            f"output '{path}' exists and is not a neurotopic model directory; --force replaces "
-            "only a model, so choose another path"
+            f"output '{path}' exists and is not a neurotopic model directory; overwrite=True "
+            "replaces only a model, so choose another path"
         )
     if only_models and not is_model_dir(path) and any(path.iterdir()):
         raise NeurotopicError(
             f"output '{path}' exists and is not a neurotopic model directory (it holds other "
-            "files); --force replaces only a model, so choose another path"
+            "files); overwrite=True replaces only a model, so choose another path"
         )
 
 
@@ -475,7 +475,7 @@ def read_model_dir(
     p = Path(path)
     if not p.is_dir():
         raise NeurotopicError(
-            f"model directory '{p}' does not exist; fit one with: neurotopic fit CORPUS --out {p}"
+            f"model directory '{p}' does not exist; fit a model and save it there first"
         )
     for name in REQUIRED:
         if not (p / name).is_file():

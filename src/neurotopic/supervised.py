@@ -114,9 +114,7 @@ def encode_labels(task: str, y: Any, n_docs: int) -> Labels:
     if task not in TASKS:
         raise NeurotopicError(f"task must be None or one of {', '.join(TASKS)}, got {task!r}")
     if y is None:
-        raise NeurotopicError(
-            f"task={task!r} needs labels: pass y to fit (CLI: --label-field FIELD)"
-        )
+        raise NeurotopicError(f"task={task!r} needs labels: pass y to fit")
     if sp.issparse(y):
         y = y.toarray()
     n_y = y.shape[0] if hasattr(y, "shape") else len(y)

@@ -546,7 +546,7 @@ class Coverage:
         if self.untokenized > MAX_UNTOKENIZED:
             warnings.warn(
                 f"{self.untokenized:.0%} of the corpus's letters and digits are in no word token "
-                f"(language '{language}'); pass the text's language (language=, --language) "
+                f"(language '{language}'); pass the text's language (language=) "
                 "or a tokenizer= that splits it into words",
                 UserWarning,
                 stacklevel=4,
