@@ -500,10 +500,7 @@ def _cmd_topics(args: argparse.Namespace) -> None:
 def _cmd_transform(args: argparse.Namespace) -> None:
     model = NeuralTopicModel.load(args.model)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise NeurotopicError(
-            f"output '{out}' already exists; choose another path or pass --force to replace it"
-        )
+    io.check_new_file(out, args.force)  # before anything is read
     texts, _ = read_corpus(args.corpus, text_field=args.text_field)
     theta = model.transform(texts)
     io.write_file_atomically(
@@ -515,10 +512,7 @@ def _cmd_transform(args: argparse.Namespace) -> None:
 def _cmd_predict(args: argparse.Namespace) -> None:
     model = NeuralTopicModel.load(args.model)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise NeurotopicError(
-            f"output '{out}' already exists; choose another path or pass --force to replace it"
-        )
+    io.check_new_file(out, args.force)  # before anything is read
     if model.task_ is None:
         raise NeurotopicError(
             f"model '{args.model}' is unsupervised; refit it with --task and --label-field "
@@ -664,10 +658,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if args.top < 1 or args.docs < 1:
         raise NeurotopicError("--top and --docs must be at least 1")
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise NeurotopicError(
-            f"output '{out}' already exists; choose another path or pass --force to replace it"
-        )
+    io.check_new_file(out, args.force)  # before anything is read
     model = NeuralTopicModel.load(args.model)
     texts: list[str] | None = None
     labels: Sequence[Any] | None = None

@@ -119,11 +119,7 @@ def check_replaceable(path: Path, overwrite: bool, only_models: bool = True) -> 
         )
     if not path.exists():
         return
-    if not overwrite:
-        raise NeurotopicError(
-            f"output '{path}' already exists; choose another path or pass overwrite=True "
-            "to replace it"
-        )
+    check_new_file(path, overwrite)
     if not path.is_dir() or path.resolve() == Path.cwd().resolve():
         raise NeurotopicError(
             f"output '{path}' exists and is not a neurotopic model directory; overwrite=True "
@@ -251,13 +247,19 @@ def _umask() -> int:
     return mask
 
 
+def check_new_file(path: Path, overwrite: bool) -> None:
+    """Refuse an existing output file unless ``overwrite``; call it before any work."""
+    if Path(path).exists() and not overwrite:
+        raise NeurotopicError(
+            f"output '{path}' already exists; choose another path or pass overwrite=True "
+            "to replace it"
+        )
+
+
 def write_file_atomically(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
     """Create file ``path`` by calling ``write(tmpfile)`` then renaming it into place."""
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise NeurotopicError(
-            f"output '{path}' already exists; choose another path or pass --force to replace it"
-        )
+    check_new_file(path, overwrite)
     if path.is_dir():
         raise NeurotopicError(f"output '{path}' is a directory; pass a file path")
     parent = path.parent if str(path.parent) else Path(".")
