@@ -44,8 +44,6 @@ from .model import NTMNetwork
 from .stage import TextStage
 from .training import Supervision, TrainState
 
-__all__ = ["Checkpoint", "default_path", "describe", "prepare", "remove"]
-
 FORMAT = "neurotopic-checkpoint"
 FORMAT_VERSION = 1
 _STATE = re.compile(r"^epoch-(\d{6})(?:\.step-(\d{8}))?$")

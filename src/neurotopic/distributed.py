@@ -34,8 +34,6 @@ import torch.distributed as dist
 
 from .errors import NeurotopicError
 
-__all__ = ["Collective", "ProcessGroup", "init_from_env", "shutdown"]
-
 T = TypeVar("T")
 #: What :meth:`Collective.share` sends: JSON-serialisable metadata and named arrays.
 Payload = tuple[dict[str, Any], dict[str, np.ndarray]]

@@ -16,8 +16,6 @@ import numpy as np
 
 from .supervised import Labels
 
-__all__ = ["RESUMABLE_CHANGES", "difference", "fingerprint"]
-
 #: Parameters a resumed fit may change: they do not alter the training arithmetic
 #: (``epochs`` extends or ends the run; the readout is computed after training).
 RESUMABLE_CHANGES = (

@@ -19,8 +19,6 @@ import scipy.sparse as sp
 from .text import Analyzer
 from .vocabulary import Vocabulary
 
-__all__ = ["TextStage"]
-
 
 @dataclass
 class TextStage:

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["StopRequest", "stop_on_signals"]
-
 
 class StopRequest:
     """Set by SIGINT or SIGTERM: stop at the end of the current step.
