@@ -136,3 +136,22 @@ def test_eps_after_correction_is_torch_adams_update_on_the_rows() -> None:
     first = RowAdam(init.clone(), lr=0.05, eps=1e-3, eps_after_correction=True)
     first.step(torch.arange(6), grad)
     assert not torch.allclose(sparse_form.weight, first.weight, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("eps_after_correction", [False, True])
+def test_all_rows_step_in_place_is_the_step_of_every_row(eps_after_correction: bool) -> None:
+    """``rows=None`` (every row, in place: fold-in's steps) changes no number."""
+    gen = torch.Generator().manual_seed(3)
+    init = torch.randn(7, 4, generator=gen)
+    kw = {"use_kernel": False, "eps_after_correction": eps_after_correction}
+    whole, listed = RowAdam(init.clone(), lr=0.05, **kw), RowAdam(init.clone(), lr=0.05, **kw)
+    for _ in range(4):
+        grad = torch.randn(7, 4, generator=gen)
+        ld = torch.softmax(torch.randn(7, 4, generator=gen), dim=-1)
+        whole.step(None, grad)
+        listed.step(torch.arange(7), grad)
+        whole.step_softmax(None, ld, grad)
+        listed.step_softmax(torch.arange(7), ld, grad)
+    for a, b in zip(whole.state_dict().values(), listed.state_dict().values(), strict=True):
+        assert torch.equal(torch.as_tensor(a), torch.as_tensor(b))
+    assert torch.equal(whole.weight, listed.weight)

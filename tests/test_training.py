@@ -16,7 +16,7 @@ import torch
 from neurotopic import training
 from neurotopic.errors import NeurotopicError
 from neurotopic.kernels import gather_rows
-from neurotopic.model import NTMNetwork
+from neurotopic.model import NTMNetwork, ranking_hinge, ranking_hinge_grad
 from neurotopic.optim import RowAdam
 from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
 from neurotopic.sampling import Batch, TripleSampler
@@ -247,6 +247,21 @@ def test_hand_written_gradients_match_autograd(task: str | None) -> None:
         torch.testing.assert_close(a, b)
     if supervision is not None:
         assert fused.label_loss == pytest.approx(reference.label_loss)
+
+
+@pytest.mark.parametrize("mean", [True, False], ids=["mean", "sum"])
+def test_ranking_hinge_grad_is_autograds_gradient_on_the_scores(mean: bool) -> None:
+    """The scores' gradient that the hand-written steps (training, fold-in) carry on."""
+    gen = torch.Generator().manual_seed(0)
+    ls_pos = torch.rand(6, generator=gen).requires_grad_()
+    ls_neg = torch.rand(6, 3, generator=gen).requires_grad_()
+    hinge = ranking_hinge(ls_pos, ls_neg, margin=0.3)
+    (hinge.mean() if mean else hinge.sum()).backward()
+    grad_pos, grad_neg = ranking_hinge_grad(hinge.detach(), mean=mean)
+    assert 0 < int((hinge > 0).sum()) < hinge.numel()  # both sides of the kink
+    assert ls_pos.grad is not None and ls_neg.grad is not None
+    torch.testing.assert_close(grad_pos, ls_pos.grad)
+    torch.testing.assert_close(grad_neg, ls_neg.grad)
 
 
 def test_numba_kernel_matches_the_torch_operations() -> None:

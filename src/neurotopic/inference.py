@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .model import ranking_hinge, ranking_hinge_grad
 from .optim import RowAdam
 from .sampling import IncidenceIndex
 
@@ -214,9 +215,8 @@ def _fold_in_group(
     other_mask[other_row, other_pos] = 1.0
     other_scores[other_row, other_pos] = np.einsum("mk,mk->m", lt[t_other], ld_train[d_other])
 
-    # Gradient descent on the hinge, written out by hand (no autograd): with lt and the
-    # training side fixed, d loss / d ld is minus the sum of lt over the active d+
-    # hinges plus the sum of lt over the active d- hinges.
+    # Gradient descent on the summed hinge, written out by hand (no autograd), with lt
+    # and the training side fixed.
     lt_t = torch.from_numpy(lt)
     lt_pos = lt_t[torch.from_numpy(terms)]  # (N, L, K)
     lt_other = lt_t[torch.from_numpy(other_terms)]  # (N, S, K)
@@ -225,15 +225,16 @@ def _fold_in_group(
     logits = torch.from_numpy(init.copy())
     # Adam's step as training takes it on W1 rows, with eps where torch.optim.Adam adds it
     optimiser = RowAdam(logits, lr=learning_rate, eps_after_correction=True)
-    rows = torch.arange(n)
     for _ in range(steps):
         ld = torch.softmax(logits, dim=-1)  # (N, K)
-        ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L)
-        active_pos = ((margin - ls_pos.unsqueeze(-1) + neg_t) > 0).sum(-1) * mask_t  # (N, L)
-        ls_neg = torch.bmm(lt_other, ld.unsqueeze(-1)).squeeze(-1)  # (N, S)
-        active_neg = ((margin - other_t + ls_neg) > 0) * other_mask_t  # (N, S)
-        grad_ld = torch.bmm((active_neg.unsqueeze(1)), lt_other).squeeze(1) - torch.bmm(
-            active_pos.unsqueeze(1), lt_pos
-        ).squeeze(1)  # (N, K)
-        optimiser.step_softmax(rows, ld, grad_ld)  # through the softmax, then Adam
+        ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L) as d+
+        grad_pos, _ = ranking_hinge_grad(ranking_hinge(ls_pos, neg_t, margin), mean=False)
+        ls_neg = torch.bmm(lt_other, ld.unsqueeze(-1)).squeeze(-1)  # (N, S) as d-
+        hinge_neg = ranking_hinge(other_t, ls_neg.unsqueeze(-1), margin)  # (N, S, 1)
+        _, grad_neg = ranking_hinge_grad(hinge_neg, mean=False)
+        # d loss / d ld: each score's gradient times its term's lt, padding masked out
+        weight_neg = (grad_neg.squeeze(-1) * other_mask_t).unsqueeze(1)  # (N, 1, S)
+        weight_pos = (grad_pos * mask_t).unsqueeze(1)  # (N, 1, L)
+        grad_ld = (torch.bmm(weight_neg, lt_other) + torch.bmm(weight_pos, lt_pos)).squeeze(1)
+        optimiser.step_softmax(None, ld, grad_ld)  # through the softmax, then Adam
     return logits.numpy()

@@ -95,6 +95,9 @@ class NTMNetwork(nn.Module):
 def ranking_hinge(ls_pos: torch.Tensor, ls_neg: torch.Tensor, margin: float) -> torch.Tensor:
     """Cao et al.'s pairwise loss ``max(0, margin - ls+ + ls-)``, per triple.
 
+    Training minimises its mean over a batch's triples; fold-in its sum over a new
+    document's.  :func:`ranking_hinge_grad` is its gradient on the scores.
+
     Parameters
     ----------
     ls_pos : Tensor of shape (B,)
@@ -104,4 +107,31 @@ def ranking_hinge(ls_pos: torch.Tensor, ls_neg: torch.Tensor, margin: float) -> 
     -------
     Tensor of shape (B, n_neg)
     """
-    return torch.relu(margin - ls_pos.unsqueeze(-1) + ls_neg)
+    return (margin - ls_pos.unsqueeze(-1) + ls_neg).relu_()
+
+
+def ranking_hinge_grad(hinge: torch.Tensor, *, mean: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The gradient of the hinges' mean (or sum) with respect to the scores.
+
+    With ``a = [hinge > 0]``, divided by the number of triples for the mean, it is
+    ``-sum_j a[b, j]`` on ``ls_pos[b]`` and ``a[b, j]`` on ``ls_neg[b, j]``: what
+    autograd gives through :func:`ranking_hinge`, and what the hand-written steps
+    (:func:`neurotopic.training.hinge_gradients`, :func:`neurotopic.inference.fold_in`)
+    carry on to ``lt`` and ``ld`` through the dot products.
+
+    Parameters
+    ----------
+    hinge : Tensor of shape (B, n_neg)
+        :func:`ranking_hinge` of the triples (any leading dimensions).
+    mean : bool
+        The gradient of the mean (training's loss) rather than of the sum (fold-in's).
+
+    Returns
+    -------
+    grad_pos : Tensor of shape (B,)
+    grad_neg : Tensor of shape (B, n_neg)
+    """
+    grad_neg = (hinge > 0).to(hinge.dtype)
+    if mean:
+        grad_neg.div_(hinge.numel())
+    return -grad_neg.sum(-1), grad_neg

@@ -103,13 +103,13 @@ class RowAdam:
         self.eps_after_correction = eps_after_correction
 
     @torch.no_grad()
-    def step(self, rows: torch.Tensor, grad: torch.Tensor) -> None:
+    def step(self, rows: torch.Tensor | None, grad: torch.Tensor) -> None:
         """Update ``weight[rows]`` with their gradient.
 
         Parameters
         ----------
-        rows : LongTensor of shape (U,)
-            Distinct row ids.
+        rows : LongTensor of shape (U,), or None
+            Distinct row ids; None: every row, in order.
         grad : Tensor of shape (U, n_cols)
             Gradient of the loss with respect to ``weight[rows]``.
         """
@@ -121,7 +121,7 @@ class RowAdam:
                 self.weight.detach().numpy(),
                 self.exp_avg.numpy(),
                 self.exp_avg_sq.numpy(),
-                rows.numpy(),
+                self._row_ids(rows).numpy(),
                 grad.detach().contiguous().numpy(),
                 step_size,
                 beta1,
@@ -129,25 +129,31 @@ class RowAdam:
                 self.eps,
             )
             return
-        # index_select / index_copy_ rather than fancy indexing: the same numbers, about
-        # twice as fast on large matrices (random rows of a 1M x 128 W1).
-        m = self.exp_avg.index_select(0, rows).mul_(beta1).add_(grad, alpha=1 - beta1)
-        v = self.exp_avg_sq.index_select(0, rows).mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        self.exp_avg.index_copy_(0, rows, m)
-        self.exp_avg_sq.index_copy_(0, rows, v)
-        if sq_correction != 1.0:  # eps after the bias correction
-            v = v / sq_correction
-        update = m.mul_(step_size).div_(v.sqrt_().add_(self.eps))
-        self.weight.index_copy_(0, rows, self.weight.index_select(0, rows).sub_(update))
+        if rows is None:  # every row: in place
+            weight, m, v = self.weight, self.exp_avg, self.exp_avg_sq
+        else:
+            # index_select / index_copy_ rather than fancy indexing: the same numbers,
+            # about twice as fast on large matrices (random rows of a 1M x 128 W1).
+            weight, m, v = (t.index_select(0, rows) for t in self._tensors())
+        m.mul_(beta1).add_(grad, alpha=1 - beta1)
+        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        # eps added to sqrt(v), or (eps_after_correction) to sqrt(v / (1 - b2^t))
+        root = v.sqrt() if sq_correction == 1.0 else (v / sq_correction).sqrt_()
+        weight.sub_((m * step_size).div_(root.add_(self.eps)))
+        if rows is not None:
+            for target, rows_value in zip(self._tensors(), (weight, m, v), strict=True):
+                target.index_copy_(0, rows, rows_value)
 
     @torch.no_grad()
-    def step_softmax(self, rows: torch.Tensor, ld: torch.Tensor, grad_ld: torch.Tensor) -> None:
+    def step_softmax(
+        self, rows: torch.Tensor | None, ld: torch.Tensor, grad_ld: torch.Tensor
+    ) -> None:
         """:meth:`step` for rows whose loss sees them through ``ld = softmax(weight[rows])``.
 
         Parameters
         ----------
-        rows : LongTensor of shape (U,)
-            Distinct row ids.
+        rows : LongTensor of shape (U,), or None
+            Distinct row ids; None: every row, in order.
         ld : Tensor of shape (U, n_cols)
             ``softmax(weight[rows])``.
         grad_ld : Tensor of shape (U, n_cols)
@@ -166,7 +172,7 @@ class RowAdam:
             self.weight.detach().numpy(),
             self.exp_avg.numpy(),
             self.exp_avg_sq.numpy(),
-            rows.numpy(),
+            self._row_ids(rows).numpy(),
             ld.detach().contiguous().numpy(),
             grad_ld.detach().contiguous().numpy(),
             step_size,
@@ -188,18 +194,25 @@ class RowAdam:
             return self.lr / correction1, correction2
         return self.lr * math.sqrt(correction2) / correction1, 1.0
 
-    def _compiled(self, rows: torch.Tensor, grad: torch.Tensor) -> bool:
+    def _compiled(self, rows: torch.Tensor | None, grad: torch.Tensor) -> bool:
         """Whether :func:`neurotopic.kernels.row_adam` can take this step (CPU float32,
         SparseAdam's form)."""
-        tensors = (self.weight, self.exp_avg, self.exp_avg_sq, grad)
+        tensors = (*self._tensors(), grad)
         return (
             self.use_kernel
             and not self.eps_after_correction
             and all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors)
             and all(t.is_contiguous() for t in tensors[:3])
-            and rows.dtype == torch.int64
-            and rows.is_contiguous()
+            and (rows is None or (rows.dtype == torch.int64 and rows.is_contiguous()))
         )
+
+    def _tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The weight and its two moments."""
+        return self.weight, self.exp_avg, self.exp_avg_sq
+
+    def _row_ids(self, rows: torch.Tensor | None) -> torch.Tensor:
+        """``rows``, or every row's id when None."""
+        return torch.arange(self.weight.shape[0]) if rows is None else rows
 
     def state_dict(self) -> dict[str, torch.Tensor | int | float]:
         """Moments and step count (for checkpoints)."""

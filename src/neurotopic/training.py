@@ -27,7 +27,7 @@ from .kernels import (
     hinge_pass,
     sigmoid_backward,
 )
-from .model import NTMNetwork, ranking_hinge
+from .model import NTMNetwork, ranking_hinge, ranking_hinge_grad
 from .optim import DenseAdam, RowAdam, softmax_gradient
 from .sampling import Batch, TripleSampler
 from .stopping import stop_on_signals
@@ -305,9 +305,8 @@ def _torch_hinge_pass(
     ld_neg = ld.index_select(0, neg_of.reshape(-1)).view(n_pos, n_neg, k)  # (B, n_neg, K)
     ls_pos = (lt * ld_pos).sum(-1)  # (B,)
     ls_neg = torch.bmm(ld_neg, lt.unsqueeze(-1)).squeeze(-1)  # (B, n_neg)
-    hinge = torch.relu(margin - ls_pos.unsqueeze(-1) + ls_neg)  # (B, n_neg)
-    grad_neg = (hinge > 0).to(lt.dtype).div_(hinge.numel())  # d loss / d ls_neg
-    grad_pos = -grad_neg.sum(-1)  # (B,) d loss / d ls_pos
+    hinge = ranking_hinge(ls_pos, ls_neg, margin)  # (B, n_neg)
+    grad_pos, grad_neg = ranking_hinge_grad(hinge, mean=True)  # d loss / d ls+, d ls-
     # d loss / d lt, per triple, then per distinct term
     grad_lt = grad_pos.unsqueeze(-1) * ld_pos + (grad_neg.unsqueeze(-1) * ld_neg).sum(1)
     grad_terms = torch.zeros_like(lt_terms).index_add_(0, term_of, grad_lt)  # (T, K)
