@@ -117,7 +117,11 @@ def _signature(name: str, obj: Any) -> str:
 def _describe(qualname: str, obj: Any, level: str) -> str:
     if inspect.isclass(obj) or callable(obj):
         return f"{level} `{_signature(qualname, obj)}`\n\n{_docstring_markdown(obj)}"
-    value = repr(obj)
+    if isinstance(obj, set | frozenset):  # a set's order changes with the hash seed
+        items = ", ".join(sorted(repr(x) for x in obj))
+        value = f"{type(obj).__name__}({{{items}}})"
+    else:
+        value = repr(obj)
     value = value if len(value) <= 200 else value[:197] + "..."
     return f"{level} `{qualname}`\n\n```python\n{value}\n```\n\n"
 
