@@ -1,6 +1,6 @@
 """A seed-scale synthetic corpus with planted LDA topics, written as JSONL.
 
-The scale workload (the scale the seed implementation aimed at): 1M documents,
+The scale workload (the scale the earlier implementation aimed at): 1M documents,
 a 30,000-word vocabulary, about 10 tokens per document and 128 topics, drawn the way
 LDA assumes text is written:
 

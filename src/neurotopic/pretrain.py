@@ -3,7 +3,7 @@
 W2 starts either at the centroids of a spherical k-means of the term vectors
 (:func:`cluster_topic_weights`, the default) or as the encoder of an auto-encoder of
 them (:func:`pretrain_topic_weights`, Cao et al.'s pre-training).  Both place the
-network away from the saddle that stopped the seed implementation (``lt`` about 0.5
+network away from the saddle that stopped the earlier implementation (``lt`` about 0.5
 everywhere and ``ld`` about 1/K, where every ``ls(g, d)`` is the same and the ranking
 gradient vanishes):
 
