@@ -100,10 +100,12 @@ def hinge_pass(
 ) -> None:  # pragma: no cover - compiled; tests compare it with autograd
     """Scores, hinge and gradients of the mean hinge of ``B x n_neg`` triples.
 
-    Three parallel passes, each writing its own rows only, so the result is the same
-    on any number of threads: the triples' scores; each distinct term's gradient, summed
-    over its triples in batch order; each distinct document's, summed over the triples
-    it is a positive or an active negative of, in batch order.
+    The scores' gradient is :func:`neurotopic.model.ranking_hinge_grad`'s (mean), formed
+    per triple: ``weight = 1 / (B n_neg)`` on each active negative and ``-weight *
+    active`` on the positive.  Three parallel passes, each writing its own rows only, so
+    the result is the same on any number of threads: the triples' scores; each distinct
+    term's gradient, summed over its triples in batch order; each distinct document's,
+    summed over the triples it is a positive or an active negative of, in batch order.
 
     Parameters
     ----------

@@ -333,12 +333,14 @@ def hinge_gradients(
     """The mean ranking hinge of a batch and its gradients, written out by hand.
 
     The same numbers as ``ranking_hinge(...).mean().backward()`` through
-    :func:`batch_scores` (``tests/test_training.py`` checks it), without building an
-    autograd graph: with ``a = [hinge > 0] / (B n_neg)`` the gradient is ``-sum_j a_bj``
-    on ``ls(g_b, d+_b)`` and ``a_bj`` on ``ls(g_b, d-_bj)``; it reaches ``lt`` and ``ld``
-    through the dot products, W2 through the sigmoid of the batch's distinct terms and
-    W1 through the softmax of its distinct documents.  W2's and the bias's gradients are
-    written to their ``.grad``.
+    :func:`batch_scores` (:func:`_autograd_step`; ``tests/test_training.py`` checks it),
+    without building an autograd graph: the scores' gradient is
+    :func:`neurotopic.model.ranking_hinge_grad`'s (``-sum_j a_bj`` on ``ls(g_b, d+_b)``
+    and ``a_bj`` on ``ls(g_b, d-_bj)``, ``a = [hinge > 0] / (B n_neg)``; the compiled
+    :func:`neurotopic.kernels.hinge_pass` forms it per triple); it reaches ``lt`` and
+    ``ld`` through the dot products, W2 through the sigmoid of the batch's distinct terms
+    and W1 through the softmax of its distinct documents.  W2's and the bias's gradients
+    are written to their ``.grad``.
 
     Parameters
     ----------
@@ -421,7 +423,12 @@ def _autograd_step(
     supervision: Supervision | None,
 ) -> StepResult:
     """A step through autograd, for the extensions :func:`hinge_gradients` does not write
-    out (term-side negatives, the entropy penalty)."""
+    out (term-side negatives, the entropy penalty).
+
+    Without them its loss is the one whose gradient :func:`hinge_gradients` writes out,
+    ``ranking_hinge(...).mean()`` (plus sNTM's weighted label loss): the reference the
+    tests compare the hand-written step with.
+    """
     terms, pos, neg = _tensors(batch, network.topic_weight.device)
     scores = batch_scores(network, terms, pos, neg)
     hinge = ranking_hinge(scores.ls_pos, scores.ls_neg, config.margin)  # (B, n_neg)
