@@ -72,20 +72,8 @@ def _add_language_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand (also used to document the CLI)."""
-    parser = _Parser(prog="neurotopic", description="Neural Topic Model (Cao et al., AAAI 2015).")
-    parser.add_argument("--version", action="version", version=f"neurotopic {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    fit = sub.add_parser("fit", help="fit a model on a corpus and save it to a directory")
-    _add_corpus_args(fit)
-    _add_language_arg(fit)
-    fit.add_argument(
-        "--topics", type=int, default=20, metavar="K", help="number of topics (default: 20)"
-    )
-    fit.add_argument("--out", required=True, metavar="DIR", help="model directory to create")
+def _add_fit_vector_args(fit: argparse.ArgumentParser) -> None:
+    """``fit``: the word vectors and the CPU threads."""
     fit.add_argument(
         "--vectors",
         default="ppmi",
@@ -113,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="dimensions of word vectors trained on the corpus (default: 100)",
     )
+
+
+def _add_fit_training_args(fit: argparse.ArgumentParser) -> None:
+    """``fit``: training length, seed, vocabulary, device, W2's start, batch size."""
     fit.add_argument(
         "--epochs", type=int, default=20, metavar="N", help="most fine-tuning epochs (default: 20)"
     )
@@ -156,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="positive pairs per step, over all processes under torchrun (default: 4096); "
         "raise it with the number of processes",
     )
+
+
+def _add_fit_supervised_args(fit: argparse.ArgumentParser) -> None:
+    """``fit``: the supervised NTM's labels, task and readout."""
     fit.add_argument(
         "--label-field",
         metavar="F",
@@ -173,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="how a supervised model predicts: refit (default) the label layer on the "
         "folded-in training documents, or keep the jointly trained one (the paper's)",
     )
+
+
+def _add_fit_output_args(fit: argparse.ArgumentParser) -> None:
+    """``fit``: what is printed, resuming, replacing, quiet."""
     fit.add_argument(
         "--top", type=int, default=10, metavar="N", help="terms per topic to print (default: 10)"
     )
@@ -191,6 +191,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="no progress output; print only the topics"
     )
 
+
+def _add_fit(sub: Any) -> None:
+    """``neurotopic fit``."""
+    fit = sub.add_parser("fit", help="fit a model on a corpus and save it to a directory")
+    _add_corpus_args(fit)
+    _add_language_arg(fit)
+    fit.add_argument(
+        "--topics", type=int, default=20, metavar="K", help="number of topics (default: 20)"
+    )
+    fit.add_argument("--out", required=True, metavar="DIR", help="model directory to create")
+    _add_fit_vector_args(fit)
+    _add_fit_training_args(fit)
+    _add_fit_supervised_args(fit)
+    _add_fit_output_args(fit)
+
+
+def _add_topics(sub: Any) -> None:
+    """``neurotopic topics``."""
     topics = sub.add_parser("topics", help="print the topics of a saved model")
     topics.add_argument("model", metavar="DIR", help="model directory")
     topics.add_argument(
@@ -204,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated words to hide from the topics",
     )
 
+
+def _add_transform(sub: Any) -> None:
+    """``neurotopic transform``."""
     transform = sub.add_parser("transform", help="topic distributions of (new) documents")
     transform.add_argument("model", metavar="DIR", help="model directory")
     _add_corpus_args(transform)
@@ -212,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     transform.add_argument("--force", action="store_true", help="replace an existing --out file")
 
+
+def _add_predict(sub: Any) -> None:
+    """``neurotopic predict``."""
     predict = sub.add_parser("predict", help="labels of (new) documents from a supervised model")
     predict.add_argument("model", metavar="DIR", help="model directory (fitted with --task)")
     _add_corpus_args(predict)
@@ -223,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--force", action="store_true", help="replace an existing --out file")
 
+
+def _add_evaluate(sub: Any) -> None:
+    """``neurotopic evaluate``."""
     evaluate = sub.add_parser("evaluate", help="coherence, diversity and accuracy of a saved model")
     evaluate.add_argument("model", metavar="DIR", help="model directory")
     _add_corpus_args(evaluate)
@@ -231,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
 
+
+def _add_compare(sub: Any) -> None:
+    """``neurotopic compare``."""
     compare = sub.add_parser("compare", help="fit neurotopic and LDA on a corpus, one table")
     _add_corpus_args(compare)
     _add_language_arg(compare)
@@ -254,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", action="store_true", help="print JSON")
     compare.add_argument("--quiet", action="store_true", help="no progress output")
 
+
+def _add_demo(sub: Any) -> None:
+    """``neurotopic demo``."""
     demo = sub.add_parser(
         "demo", help="fit a model on BBC News (2,225 articles) and print its topics"
     )
@@ -272,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
 
+
+def _add_report(sub: Any) -> None:
+    """``neurotopic report``."""
     report = sub.add_parser("report", help="write a self-contained HTML report of a saved model")
     report.add_argument("model", metavar="DIR", help="model directory")
     source = report.add_mutually_exclusive_group()
@@ -308,6 +344,26 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--title", help="page title (default: neurotopic report: K topics)")
     report.add_argument("--force", action="store_true", help="replace an existing --out file")
     report.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (also used to document the CLI)."""
+    parser = _Parser(prog="neurotopic", description="Neural Topic Model (Cao et al., AAAI 2015).")
+    parser.add_argument("--version", action="version", version=f"neurotopic {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    for add in (
+        _add_fit,
+        _add_topics,
+        _add_transform,
+        _add_predict,
+        _add_evaluate,
+        _add_compare,
+        _add_demo,
+        _add_report,
+    ):
+        add(sub)
     return parser
 
 
