@@ -23,7 +23,7 @@ from gensim.models.callbacks import CallbackAny2Vec
 
 from .errors import NeurotopicError
 from .language import normalize_word
-from .threads import usable_cores
+from .threads import torch_threads, usable_cores
 from .tokens import TokenArrays, encode_runs
 
 #: Tokens per block of :func:`window_cooccurrence` (about 300 bytes each while a block is
@@ -227,16 +227,12 @@ def randomized_svd_float32(
     def product(S: torch.Tensor, X: np.ndarray) -> np.ndarray:
         return (S @ torch.from_numpy(np.ascontiguousarray(X))).numpy()
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads or usable_cores())  # row-parallel: same sums on any count
-    try:
+    with torch_threads(n_threads or usable_cores()):  # row-parallel: same sums on any count
         for _ in range(n_iter):
             Q = scipy.linalg.lu(product(A, Q), permute_l=True)[0]
             Q = scipy.linalg.lu(product(At, Q), permute_l=True)[0]
         Q = scipy.linalg.qr(product(A, Q), mode="economic")[0]  # (n_rows, rank + p)
         B = product(At, Q).T  # (rank + p, n_cols) = Q.T @ M
-    finally:
-        torch.set_num_threads(previous)
     # B's left singular pairs from the eigenpairs of the small B B^T (in float64): the
     # same numbers as scipy.linalg.svd(B) without its right vectors, 40x faster.
     B = B.astype(np.float64)

@@ -39,6 +39,7 @@ __all__ = [
     "cgroup_cpu_limit",
     "resolve_n_jobs",
     "thread_budget",
+    "torch_threads",
     "usable_cores",
 ]
 
@@ -141,6 +142,20 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
 
 
 @contextmanager
+def torch_threads(n_threads: int) -> Iterator[None]:
+    """Run torch's CPU operations on ``n_threads`` threads, then restore the count."""
+    previous = torch.get_num_threads()
+    if previous == n_threads:
+        yield
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
 def thread_budget(n_threads: int) -> Iterator[None]:
     """Run the compiled passes on ``n_threads`` threads, torch and BLAS on one.
 
@@ -150,15 +165,12 @@ def thread_budget(n_threads: int) -> Iterator[None]:
     factorisations, all a few milliseconds) run on one thread, where their sums cannot
     change order with the thread count.  Everything is restored after.
     """
-    previous_torch = torch.get_num_threads()
     previous_compiled = numba.get_num_threads()
-    torch.set_num_threads(1)
     numba.set_num_threads(min(n_threads, numba_pool_size()))
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with torch_threads(1), threadpool_limits(limits=1, user_api="blas"):
             yield
     finally:
-        torch.set_num_threads(previous_torch)
         numba.set_num_threads(previous_compiled)
 
 
