@@ -126,7 +126,7 @@ def test_cuda_without_a_gpu_stops_before_any_work(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(NeurotopicError, match=r"needs a CUDA GPU.*use device 'cpu'") as info:
+    with pytest.raises(NeurotopicError, match=r"needs a CUDA GPU.*use device='cpu'") as info:
         resolve_device("cuda")
     assert "\n" not in str(info.value)
     ckpt = tmp_path / "ckpt"

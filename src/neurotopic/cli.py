@@ -757,6 +757,7 @@ _COMMANDS = {
 #: Library errors name Python keywords; the CLI names its options instead.
 _FLAGS = (
     ("overwrite=True", "--force"),
+    ("device='cpu' or device='auto'", "--device cpu or --device auto"),
     ("trust_pickle=True", "--trust-pickle"),
     ("text_field", "--text-field"),
     ("label_field", "--label-field"),

@@ -136,7 +136,7 @@ def resolve_device(device: str) -> torch.device:
         if not torch.cuda.is_available():
             raise NeurotopicError(
                 f"device '{device}' needs a CUDA GPU, but torch finds none on this machine; "
-                "use device 'cpu' or 'auto' (--device cpu), or install a CUDA build of torch"
+                "use device='cpu' or device='auto', or install a CUDA build of torch"
             )
         if resolved.index is not None and resolved.index >= torch.cuda.device_count():
             raise NeurotopicError(
