@@ -202,13 +202,12 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         spherical k-means of the term vectors, ``lt`` above 1/2 for the tenth of the
         vocabulary nearest it (:func:`neurotopic.pretrain.cluster_topic_weights`).
         "autoencoder": Cao et al.'s pre-training, the encoder of an auto-encoder of
-        the term vectors.  On every benchmark corpus k-means gave more coherent and
-        more diverse topics, and raised planted-topic recovery at the seed's scale
-        from 0.36 to 0.66 (``docs/model.md``, "Topics start at clusters").
+        the term vectors.  k-means starts each topic on a region of the term space,
+        so topics begin distinct instead of near the auto-encoder's shared saddle
+        (``docs/model.md``, "Topics start at clusters").
     pretrain_steps : int, default=100
         Full-batch Adam steps of the W2 auto-encoder (0: random W2), with
-        ``topic_init="autoencoder"``.  300 gave the same topics in 3x the pre-training
-        time (``docs/model.md``).
+        ``topic_init="autoencoder"``.
     init_temperature : float, default=1.0
         Standard deviation of the initial W1 logits per topic.
     epochs : int, default=20
@@ -217,8 +216,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Stop fine-tuning once the held-out ranking accuracy (``holdout``) has not
         improved by more than ``tol`` for ``n_iter_no_change`` epochs (the weights of
         the last epoch are kept).  On short documents the hinge starts to overfit the
-        free W1 rows after an epoch or two (WordNet glosses, the synthetic seed corpus);
-        on news it stops after 5-7 epochs, where the gains fall below ``tol``.  With
+        free W1 rows after an epoch or two; on long documents the gains fall below
+        ``tol`` after a few more epochs.  With
         fewer than 2,000 held-out triples (a few hundred documents) the accuracy is too
         noisy to weigh such gains, and every epoch runs.  The epochs run are in
         :attr:`n_epochs_`.
@@ -226,9 +225,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Epochs without improvement before stopping.
     tol : float, default=0.005
         Improvement of the held-out ranking accuracy that counts (0.005: half a point
-        of accuracy).  The benchmark's news fits gain less than that per epoch after
-        epoch 5.  Running on to 20 epochs adds 0.022 NPMI on NewsArticles and nothing
-        beyond noise on BBC News, for twice the training time (``docs/model.md``).
+        of accuracy); smaller gains are not worth another epoch's time
+        (``docs/model.md``).
     batch_size : int, default=4096
         Positive pairs per step.
     n_negatives : int, default=5
@@ -239,9 +237,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         from them (each negative is still a uniform draw), so a step updates about
         ``batch_size + N`` W1 rows instead of ``batch_size * (1 + n_negatives)``.
         None: 0 up to ``8 * batch_size`` training documents, ``batch_size // 4``
-        above.  On WordNet glosses (117k documents) a pool of 1,024 halved the fit time
-        with the same NPMI, diversity and accuracy; on NewsArticles (3.8k) it cost
-        NPMI, and below a few thousand documents every row is in cache anyway.
+        above: on a large corpus the pool keeps a step's rows in cache, while below a
+        few thousand documents every row is in cache anyway and the pool only narrows
+        the negatives (``docs/model.md``).
     shuffle_window : int or None, default=None
         Extension (not in the paper): 0 visits an epoch's positive pairs in uniformly
         random order (the paper's); W > 0 visits the documents in random order and
@@ -281,9 +279,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         ``beta_k(g) ∝ p_g exp(a z_gk)`` with ``z = le @ W2 + b`` and ``a`` fitted by
         likelihood, ranked by relevance), "data" (one E-step over the counts with
         ``lt``, ranked by relevance) or "embedding" (the paper's ranking by ``lt``).
-        "auto" is "background" (it took "data" below 30 distinct terms per document
-        before topics started at k-means clusters).  The readout used is in
-        :attr:`topic_readout_`.
+        "auto" is "background".  The readout used is in :attr:`topic_readout_`.
     relevance_lambda : float or None, default=None
         Relevance weight of the "background" and "data" readouts, in [0, 2]: 1 ranks
         by probability only, 0 by lift ``beta / p`` only (Sievert & Shirley 2014), and
@@ -292,11 +288,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         "background" on documents of fewer than 30 distinct terms on average, 1 raised
         in steps of 0.1 while the diversity of the top 25 terms stays within 0.02 of
         its diversity at 1 (:func:`neurotopic.readout.choose_relevance`).  The weight
-        chosen is in :attr:`relevance_lambda_`.  On WordNet glosses and health tweets
-        the first step already costs more diversity than that and 1 stays; on the
-        synthetic seed corpus, whose frequent terms each belong to one topic, it
-        rises, and planted-topic recovery with it (``docs/benchmarks.md``, "Readout
-        variants").
+        chosen is in :attr:`relevance_lambda_`.  The weight rises only where frequent
+        terms each belong to one topic, since a frequent term shared by all topics
+        would enter every topic at once and cost diversity (``docs/benchmarks.md``,
+        "Readout variants").
     transform_steps : int, default=50
         Adam steps (of 0.01 each) that fold a new document in (:meth:`transform`,
         :meth:`predict`).  Chosen so that a classifier trained on the training
@@ -309,18 +304,16 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         hinge on the labels ``y`` given to :meth:`fit`; enables :meth:`predict`,
         :meth:`predict_proba` and :meth:`score`.
     label_loss_weight : float, default=0.1
-        Weight of the label loss against the ranking hinge (sNTM only).  Chosen by
-        ``benchmarks/supervised.py --parts weights`` over 0, 0.03, 0.1, 0.3 and 1: 0.1 gave
-        the best refit accuracy on NewsArticles (0.695) and kept BBC News' NPMI within
-        0.003 of the unsupervised model's (1.0 lost 0.08).
+        Weight of the label loss against the ranking hinge (sNTM only): large enough
+        to shape the topics towards the labels, small enough to keep them as coherent
+        as the unsupervised model's (``benchmarks/supervised.py --parts weights``).
     label_readout : {"refit", "joint"}, default="refit"
         How an sNTM predicts (:func:`neurotopic.supervised.refit_label_layer`).
         "joint" (the paper's): the label layer trained jointly with the hinge, on
         ``ld``.  "refit" (extension): after training, the layer is refitted on the
         training documents folded in like new ones (on ``log ld`` for classification
-        and multi-label), so it sees at prediction the kind of vector it was fitted on;
-        in ``benchmarks/supervised.py`` it raised NewsArticles outlet accuracy from
-        0.593 to 0.69 and publication-day R^2 from -0.06 to 0.31.
+        and multi-label), so it sees at prediction the kind of vector it was fitted on
+        (``docs/benchmarks.md``, "Supervised NTM").
     device : str, default="auto"
         "auto" (CUDA when present), "cpu" or "cuda".
     n_jobs : int or None, default=None
