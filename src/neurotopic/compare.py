@@ -219,24 +219,32 @@ def _uniform_rows(theta: np.ndarray, empty: list[int]) -> None:
     theta[empty] = 1.0 / theta.shape[1]
 
 
-def _fit_tomotopy(
-    texts: Sequence[Document],
-    k: int,
-    prep: dict[str, Any],
-    *,
-    iterations: int,
-    workers: int,
-    seed: int,
-) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Baseline:
+    """What every baseline's fit reads: the shared terms and the run's settings."""
+
+    texts: Sequence[Document]
+    doc_terms: list[list[str]]
+    terms: list[str]
+    k: int
+    seed: int
+    iterations: int
+    passes: int
+    workers: int
+    embeddings: Embeddings | None
+
+
+_Fitted = tuple[list[list[str]], np.ndarray, dict[str, Any]]
+
+
+def _fit_tomotopy(job: _Baseline) -> _Fitted:
     """Gibbs-sampling LDA with tomotopy; returns topics, theta (D, K) and extras."""
     import tomotopy as tp
 
-    start = time.perf_counter()
-    doc_terms, vocab = prepare_terms(texts, **prep)
-    prep_seconds = time.perf_counter() - start
+    doc_terms, k = job.doc_terms, job.k
     # Symmetric priors, tomotopy's defaults.  tomotopy would also re-estimate alpha every
     # 10 iterations by default (an asymmetric prior); optim_interval=0 keeps it fixed.
-    model = tp.LDAModel(k=k, alpha=0.1, eta=0.01, seed=seed)
+    model = tp.LDAModel(k=k, alpha=0.1, eta=0.01, seed=job.seed)
     model.optim_interval = 0
     added: list[int] = []  # training document of each tomotopy document
     for d, terms in enumerate(doc_terms):
@@ -246,7 +254,7 @@ def _fit_tomotopy(
     with warnings.catch_warnings():
         # tomotopy warns on every call that workers != 1 is not reproducible; so documented.
         warnings.filterwarnings("ignore", message="The training result may differ")
-        model.train(iterations, workers=workers)
+        model.train(job.iterations, workers=job.workers)
     theta = np.zeros((len(doc_terms), k))  # (D, K)
     # The corpus view iterates but cannot be indexed.
     for d, doc in zip(added, list(model.docs), strict=True):
@@ -254,31 +262,16 @@ def _fit_tomotopy(
     empty = sorted(set(range(len(doc_terms))) - set(added))
     _uniform_rows(theta, empty)
     topics = [[w for w, _ in model.get_topic_words(t, top_n=TOP_N)] for t in range(k)]
-    extras = {
-        "n_terms": len(vocab),
-        "preprocess_seconds": prep_seconds,
-        "empty_documents": len(empty),
-        "ll_per_word": float(model.ll_per_word),
-    }
+    extras = {"empty_documents": len(empty), "ll_per_word": float(model.ll_per_word)}
     return topics, theta, extras
 
 
-def _fit_gensim(
-    texts: Sequence[Document],
-    k: int,
-    prep: dict[str, Any],
-    *,
-    passes: int,
-    workers: int,
-    seed: int,
-) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
+def _fit_gensim(job: _Baseline) -> _Fitted:
     """Online variational LDA with gensim's LdaMulticore; returns topics, theta, extras."""
     from gensim.corpora import Dictionary
     from gensim.models import LdaMulticore
 
-    start = time.perf_counter()
-    doc_terms, vocab = prepare_terms(texts, **prep)
-    prep_seconds = time.perf_counter() - start
+    doc_terms, k = job.doc_terms, job.k
     dictionary = Dictionary(doc_terms)
     corpus = [dictionary.doc2bow(terms) for terms in doc_terms]
     # gensim's default priors (symmetric alpha = eta = 1/K); eval_every=None skips the
@@ -287,9 +280,9 @@ def _fit_gensim(
         corpus,
         num_topics=k,
         id2word=dictionary,
-        passes=passes,
-        workers=workers,
-        random_state=seed,
+        passes=job.passes,
+        workers=job.workers,
+        random_state=job.seed,
         chunksize=2000,
         eval_every=None,
     )
@@ -301,12 +294,7 @@ def _fit_gensim(
     empty = [d for d, bow in enumerate(corpus) if not bow]
     _uniform_rows(theta, empty)
     topics = [[w for w, _ in model.show_topic(t, topn=TOP_N)] for t in range(k)]
-    extras = {
-        "n_terms": len(vocab),
-        "preprocess_seconds": prep_seconds,
-        "empty_documents": len(empty),
-    }
-    return topics, theta, extras
+    return topics, theta, {"empty_documents": len(empty)}
 
 
 def _fit_ntm(
@@ -329,30 +317,27 @@ def _fit_ntm(
     return model.topics(TOP_N), np.asarray(model.doc_topic_), extras
 
 
-def _fit_peer(
-    name: str,
-    texts: Sequence[Document],
-    k: int,
-    prep: dict[str, Any],
-    embeddings: Embeddings,
-    *,
-    seed: int,
-) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
-    """BERTopic or FASTopic on the shared terms; returns topics, theta and extras."""
-    start = time.perf_counter()
-    doc_terms, vocab = prepare_terms(texts, **prep)
-    prep_seconds = time.perf_counter() - start
-    terms = list(vocab.terms)
-    if name == "bertopic":
-        topics, theta, extras = fit_bertopic(
-            doc_terms, terms, embeddings, k, seed=seed, top_n=TOP_N
-        )
-    else:
-        topics, theta, extras = fit_fastopic(
-            texts, doc_terms, terms, embeddings, k, seed=seed, top_n=TOP_N
-        )
-    extras["preprocess_seconds"] = prep_seconds
-    return topics, theta, extras
+def _fit_bertopic(job: _Baseline) -> _Fitted:
+    """BERTopic (k-means) on the shared terms; see :mod:`neurotopic.peers`."""
+    assert job.embeddings is not None
+    return fit_bertopic(job.doc_terms, job.terms, job.embeddings, job.k, seed=job.seed, top_n=TOP_N)
+
+
+def _fit_fastopic(job: _Baseline) -> _Fitted:
+    """FASTopic on the shared terms; see :mod:`neurotopic.peers`."""
+    assert job.embeddings is not None
+    return fit_fastopic(
+        job.texts, job.doc_terms, job.terms, job.embeddings, job.k, seed=job.seed, top_n=TOP_N
+    )
+
+
+#: The baselines: each reads the shared terms (:func:`prepare_terms`) of the texts.
+_BASELINES: dict[str, Callable[[_Baseline], _Fitted]] = {
+    "tomotopy": _fit_tomotopy,
+    "gensim": _fit_gensim,
+    "bertopic": _fit_bertopic,
+    "fastopic": _fit_fastopic,
+}
 
 
 def compare_models(
@@ -452,26 +437,26 @@ def compare_models(
             start = time.perf_counter()
             if name == "ntm":
                 topics, theta, extras = _fit_ntm(texts, int(k), params, seed=random_state)
-            elif name == "tomotopy":
-                topics, theta, extras = _fit_tomotopy(
-                    texts,
-                    int(k),
-                    prep,
-                    iterations=lda_iterations,
-                    workers=workers,
-                    seed=random_state,
-                )
-            elif name == "gensim":
-                topics, theta, extras = _fit_gensim(
-                    texts, int(k), prep, passes=lda_passes, workers=workers, seed=random_state
-                )
             else:
-                if embeddings is None:
+                if name in EMBEDDING_MODELS and embeddings is None:
                     report("embedding the documents")
                     embeddings = embed_documents(texts)
-                topics, theta, extras = _fit_peer(
-                    name, texts, int(k), prep, embeddings, seed=random_state
+                    start += embeddings.seconds  # counted below, as for precomputed ones
+                doc_terms, vocab = prepare_terms(texts, **prep)
+                prep_seconds = time.perf_counter() - start
+                job = _Baseline(
+                    texts,
+                    doc_terms,
+                    list(vocab.terms),
+                    int(k),
+                    random_state,
+                    lda_iterations,
+                    lda_passes,
+                    workers,
+                    embeddings,
                 )
+                topics, theta, extras = _BASELINES[name](job)
+                extras.update(n_terms=len(vocab), preprocess_seconds=prep_seconds)
             seconds = time.perf_counter() - start
             if name in EMBEDDING_MODELS and embeddings is not None:
                 seconds += embeddings.seconds
