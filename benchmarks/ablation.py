@@ -23,10 +23,10 @@ from sklearn.utils import check_random_state
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.embeddings import train_ppmi, train_word2vec
 from neurotopic.estimator import auto_word2vec_epochs
-from neurotopic.evaluation import evaluate_topics, reference_tokens
-from neurotopic.text import Analyzer, PhraseModel, default_stop_words
+from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
+from neurotopic.text.embeddings import train_ppmi, train_word2vec
+from neurotopic.text.text import Analyzer, PhraseModel, default_stop_words
 
 CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
 VARIANTS: dict[str, dict[str, Any]] = {

@@ -27,10 +27,10 @@ import torch
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.model import NTMNetwork
-from neurotopic.optim import DenseAdam, RowAdam
-from neurotopic.sampling import TripleSampler
-from neurotopic.training import hinge_gradients
+from neurotopic.model.network import NTMNetwork
+from neurotopic.train.optim import DenseAdam, RowAdam
+from neurotopic.train.sampling import TripleSampler
+from neurotopic.train.training import hinge_gradients
 
 N_TRANSFORM = 200
 

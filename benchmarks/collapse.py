@@ -29,9 +29,9 @@ from scipy.special import expit
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_bbc
-from neurotopic.embeddings import term_vectors
-from neurotopic.pretrain import initial_doc_logits, pretrain_topic_weights
-from neurotopic.sampling import TripleSampler
+from neurotopic.model.pretrain import initial_doc_logits, pretrain_topic_weights
+from neurotopic.text.embeddings import term_vectors
+from neurotopic.train.sampling import TripleSampler
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def main() -> None:
     # Vocabulary, phrases and word vectors come from one quick neurotopic fit.
     base = NeuralTopicModel(args.topics, random_state=0, epochs=0, pretrain_steps=1)
     base.fit(data.texts)
-    from neurotopic.embeddings import train_word2vec
+    from neurotopic.text.embeddings import train_word2vec
 
     sentences = [[w for r in base.analyzer_.runs(t) for w in r] for t in data.texts]
     kv = train_word2vec(sentences, epochs=18, seed=0, workers=1)

@@ -89,8 +89,9 @@ def neurotopic_runner(texts: list[str]) -> Callable[[str], tuple[float, float]]:
     one epoch of ``training.train`` from that start and gives (seconds, share of steps
     on one thread)."""
     import neurotopic.estimator as estimator
-    from neurotopic import NeuralTopicModel, training
-    from neurotopic.threads import resolve_n_jobs, thread_budget
+    from neurotopic import NeuralTopicModel
+    from neurotopic.train import training
+    from neurotopic.train.threads import resolve_n_jobs, thread_budget
 
     captured: dict[str, Any] = {}
     original = estimator.train
@@ -139,7 +140,7 @@ def tomotopy_runner(texts: list[str], iterations: int) -> Callable[[str], tuple[
     """``run(setup)``: seconds per Gibbs iteration of tomotopy's LDA on the same tokens."""
     import tomotopy as tp
 
-    from neurotopic.threads import usable_cores
+    from neurotopic.train.threads import usable_cores
 
     start_state = tp.LDAModel(k=128, seed=0)
     for text in texts:
@@ -190,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
 
-    from neurotopic.corpus import read_corpus
+    from neurotopic.text.corpus import read_corpus
 
     corpus = corpus_head(args.docs)
     texts, _ = read_corpus(corpus)

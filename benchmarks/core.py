@@ -23,7 +23,7 @@ import numpy as np
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_bbc
-from neurotopic.sampling import TripleSampler
+from neurotopic.train.sampling import TripleSampler
 
 
 def lda_ranking_accuracy(model: NeuralTopicModel, k: int, seed: int) -> tuple[float, float]:

@@ -77,8 +77,9 @@ def fit(corpus: Path, processes: int, batch_size: int, args: argparse.Namespace)
 def worker(corpus: Path, topics: int, epochs: int, batch_size: int) -> None:
     """Fit as ``neurotopic fit`` does, timing the training loop's wall and CPU time."""
     import neurotopic.estimator as estimator
-    from neurotopic import NeuralTopicModel, distributed
-    from neurotopic.corpus import read_corpus
+    from neurotopic import NeuralTopicModel
+    from neurotopic.text.corpus import read_corpus
+    from neurotopic.train import distributed
 
     joined = distributed.init_from_env(cuda=False)
     comm = distributed.ProcessGroup.current()

@@ -29,8 +29,8 @@ from quality import TUNING
 import neurotopic.estimator as estimator_module
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.inference import fold_in
-from neurotopic.metrics import doc_topic_accuracy
+from neurotopic.evaluation.metrics import doc_topic_accuracy
+from neurotopic.model.inference import fold_in
 
 #: (steps, Adam step size) pairs compared.
 SETTINGS: tuple[tuple[int, float], ...] = ((20, 0.1), (20, 0.02), (50, 0.01))

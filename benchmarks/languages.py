@@ -39,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine, replace_section
 
 from neurotopic import __version__
-from neurotopic.compare import ComparisonRow, compare_models, format_table
 from neurotopic.datasets import load_dataset
+from neurotopic.evaluation.compare import ComparisonRow, compare_models, format_table
 
 N_TOPICS = 20
 LDA_ITERATIONS = 1000

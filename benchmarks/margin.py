@@ -32,8 +32,8 @@ from quality import TUNING
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.evaluation import evaluate_topics, reference_tokens
-from neurotopic.metrics import doc_topic_accuracy
+from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
+from neurotopic.evaluation.metrics import doc_topic_accuracy
 
 
 def row_shape(theta: np.ndarray) -> tuple[float, float]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import neurotopic.estimator as estimator
 from neurotopic import NeuralTopicModel
-from neurotopic.corpus import read_corpus
+from neurotopic.text.corpus import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 N_DOCS = 100_000

@@ -55,9 +55,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine, replace_section
 
 from neurotopic import __version__
-from neurotopic.compare import ComparisonRow, compare_models, format_table
 from neurotopic.datasets import load_dataset
-from neurotopic.peers import embed_documents
+from neurotopic.evaluation.compare import ComparisonRow, compare_models, format_table
+from neurotopic.evaluation.peers import embed_documents
 
 #: The tuning half: defaults are chosen by looking at these corpora only.
 TUNING: tuple[str, ...] = ("bbc", "news-articles", "wordnet", "healthtweets")
@@ -224,7 +224,7 @@ def unseen_accuracy(
     from sklearn.model_selection import train_test_split
 
     from neurotopic import NeuralTopicModel
-    from neurotopic.metrics import doc_topic_accuracy
+    from neurotopic.evaluation.metrics import doc_topic_accuracy
 
     y = np.asarray(labels)
     index = np.arange(len(texts))

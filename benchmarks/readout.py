@@ -31,8 +31,8 @@ import numpy as np
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.evaluation import evaluate_topics, reference_tokens
-from neurotopic.metrics import topic_recovery
+from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
+from neurotopic.evaluation.metrics import topic_recovery
 
 CORPORA = {"bbc": 20, "news-articles": 50, "wordnet": 50}
 SYNTHETIC_TOPICS = 128

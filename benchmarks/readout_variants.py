@@ -40,9 +40,9 @@ import scipy.sparse as sp
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
-from neurotopic.evaluation import evaluate_topics, reference_tokens
-from neurotopic.metrics import diversity, topic_recovery
-from neurotopic.readout import (
+from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
+from neurotopic.evaluation.metrics import diversity, topic_recovery
+from neurotopic.model.readout import (
     background_topic_term,
     choose_relevance,
     data_topic_term,

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from neurotopic import NeuralTopicModel, training
+from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_bbc
+from neurotopic.train import training
 
 
 def fit(texts: list[str], n_topics: int, seed: int, float64: bool) -> NeuralTopicModel:

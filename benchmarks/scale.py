@@ -91,7 +91,7 @@ def fit_neurotopic(
     corpus: Path, truth: list[list[str]], epochs: int, workdir: Path, n_jobs: int | None = None
 ) -> dict[str, Any]:
     """``neurotopic fit`` in a subprocess, then the saved model's figures."""
-    from neurotopic.metrics import topic_recovery
+    from neurotopic.evaluation.metrics import topic_recovery
 
     out = workdir / f"model-{corpus.stem}"
     command = [str(BIN / "neurotopic"), "fit", str(corpus), "--topics", "128"]
@@ -128,8 +128,8 @@ def fit_neurotopic(
 
 # ---------------------------------------------------------------------------- LDA
 def _tokenised(corpus: Path) -> list[list[str]]:
-    from neurotopic.corpus import iter_corpus
-    from neurotopic.text import tokenize
+    from neurotopic.text.corpus import iter_corpus
+    from neurotopic.text.text import tokenize
 
     return [tokenize(text) for text, _ in iter_corpus(corpus)]
 
@@ -138,7 +138,7 @@ def run_tomotopy(corpus: Path, iterations: int = 5) -> dict[str, Any]:
     """Load and tokenise, then ``iterations`` Gibbs sweeps on 2 workers (in this process)."""
     import tomotopy as tp
 
-    from neurotopic.metrics import topic_recovery
+    from neurotopic.evaluation.metrics import topic_recovery
 
     start = time.perf_counter()
     model = tp.LDAModel(k=128, min_df=5, seed=0)
@@ -163,7 +163,7 @@ def run_gensim(corpus: Path) -> dict[str, Any]:
     from gensim.corpora import Dictionary
     from gensim.models import LdaMulticore
 
-    from neurotopic.metrics import topic_recovery
+    from neurotopic.evaluation.metrics import topic_recovery
 
     start = time.perf_counter()
     docs = _tokenised(corpus)

@@ -25,10 +25,10 @@ import numpy as np
 
 import neurotopic.estimator as estimator
 from neurotopic import NeuralTopicModel
-from neurotopic.corpus import read_corpus
-from neurotopic.optim import DenseAdam, RowAdam
-from neurotopic.sampling import TripleSampler
-from neurotopic.training import StepScratch, TrainConfig, compute_step
+from neurotopic.text.corpus import read_corpus
+from neurotopic.train.optim import DenseAdam, RowAdam
+from neurotopic.train.sampling import TripleSampler
+from neurotopic.train.training import StepScratch, TrainConfig, compute_step
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -53,9 +53,8 @@ from sklearn.preprocessing import normalize
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset, load_wordnet_words
-from neurotopic.embeddings import term_vectors, train_ppmi
-from neurotopic.evaluation import evaluate_topics, reference_tokens
-from neurotopic.supervised import (
+from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
+from neurotopic.model.supervised import (
     READOUT_FEATURES,
     decode,
     encode_labels,
@@ -63,7 +62,8 @@ from neurotopic.supervised import (
     output_scores,
     refit_label_layer,
 )
-from neurotopic.vocabulary import CorpusTerms, analyse_corpus
+from neurotopic.text.embeddings import term_vectors, train_ppmi
+from neurotopic.text.vocabulary import CorpusTerms, analyse_corpus
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine, replace_section

@@ -70,7 +70,7 @@ def pseudo_words(n_words: int, rng: np.random.Generator) -> list[str]:
     list of str
         Six-letter words such as ``"kotabe"``, in a random order.
     """
-    from neurotopic.text import default_stop_words
+    from neurotopic.text.text import default_stop_words
 
     syllables = np.array([c + v for c in _CONSONANTS for v in _VOWELS])  # (70,)
     n = len(syllables)

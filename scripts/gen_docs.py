@@ -134,18 +134,24 @@ def _estimator_methods(cls: type) -> list[str]:
     )
 
 
-def public_modules() -> list[ModuleType]:
-    """Every ``neurotopic`` module that declares ``__all__``, by name."""
+def public_modules() -> list[tuple[str, ModuleType]]:
+    """Every ``neurotopic`` module that declares ``__all__``, with its public dotted name.
+
+    Walks the role subpackages (``neurotopic.text``, ``neurotopic.viz``, ...); a module that
+    has a former flat path (``neurotopic.plot`` for ``neurotopic.viz.plot``) is documented
+    under that path, the one users import, and the list is sorted by that name.
+    """
     import neurotopic
 
+    flat = {f"neurotopic.{new}": f"neurotopic.{old}" for old, new in neurotopic._ALIASES.items()}
     modules = []
-    for info in sorted(pkgutil.iter_modules(neurotopic.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+    for info in pkgutil.walk_packages(neurotopic.__path__, prefix="neurotopic."):
+        if any(part.startswith("_") for part in info.name.split(".")):
             continue
-        module = importlib.import_module(f"neurotopic.{info.name}")
+        module = importlib.import_module(info.name)
         if hasattr(module, "__all__"):
-            modules.append(module)
-    return modules
+            modules.append((flat.get(info.name, info.name), module))
+    return sorted(modules, key=lambda pair: pair[0])
 
 
 def api_markdown() -> str:
@@ -172,12 +178,10 @@ def api_markdown() -> str:
                 + ", ".join(f"`{m}`" for m in inherited if hasattr(obj, m))
                 + ".\n\n"
             )
-    for module in public_modules():
-        out.append(f"## `{module.__name__}`\n\n{_docstring_markdown(module)}")
+    for public, module in public_modules():
+        out.append(f"## `{public}`\n\n{_docstring_markdown(module)}")
         for name in module.__all__:
-            out.append(
-                _describe(f"{module.__name__.split('.')[-1]}.{name}", getattr(module, name), "###")
-            )
+            out.append(_describe(f"{public.split('.')[-1]}.{name}", getattr(module, name), "###"))
     return "".join(out)
 
 

@@ -12,11 +12,12 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from neurotopic import NeuralTopicModel, NeurotopicError, training
+from neurotopic import NeuralTopicModel, NeurotopicError
 from neurotopic.datasets import load_wordnet_glosses
 from neurotopic.estimator import resolve_device
-from neurotopic.evaluation import evaluate_topics, reference_tokens
-from neurotopic.readout import background_topic_term, log_likelihood
+from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
+from neurotopic.model.readout import background_topic_term, log_likelihood
+from neurotopic.train import training
 
 from .conftest import FAST
 

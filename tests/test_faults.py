@@ -77,7 +77,7 @@ def test_a_pickled_vectors_file_never_runs(
 def test_trust_pickle_loads_a_gensim_file_made_by_the_user(
     tmp_path: Path, corpus: Path, texts: list[str]
 ) -> None:
-    from neurotopic.embeddings import train_ppmi
+    from neurotopic.text.embeddings import train_ppmi
 
     kv = train_ppmi([t.lower().split() for t in texts], vector_size=20)
     kv.save(str(tmp_path / "mine.kv"))

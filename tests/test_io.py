@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 from pathlib import Path
 
@@ -121,12 +122,26 @@ def test_public_api_is_exactly_all() -> None:
         "text",
         "threads",
         "tokens",
+        "train",
         "training",
+        "viz",
         "vocabulary",
     }
     assert public - modules == set(neurotopic.__all__) - {"__version__"}
     for name in neurotopic.__all__:
         assert getattr(neurotopic, name) is not None
+    # The former flat module paths are the very modules of the role subpackages.
+    for old, new in neurotopic._ALIASES.items():
+        moved = importlib.import_module(f"neurotopic.{new}")
+        assert importlib.import_module(f"neurotopic.{old}") is moved
+        assert getattr(neurotopic, old) is moved
+        assert moved.__name__ == moved.__spec__.name == f"neurotopic.{new}"
+    from neurotopic.model import NTMNetwork
+    from neurotopic.text import tokenize
+
+    assert NTMNetwork is neurotopic.model.network.NTMNetwork
+    assert tokenize is neurotopic.text.text.tokenize
+    assert neurotopic.evaluation.evaluate_topics is neurotopic.evaluation.evaluate.evaluate_topics
 
 
 @pytest.mark.parametrize("block_rows", [3, 65536])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from neurotopic import NeuralTopicModel
-from neurotopic.embeddings import train_word2vec
-from neurotopic.text import tokenize
+from neurotopic.text.embeddings import train_word2vec
+from neurotopic.text.text import tokenize
 
 from .conftest import FAST
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from neurotopic import NeuralTopicModel
-from neurotopic.corpus import read_corpus
-from neurotopic.metrics import topic_recovery
-from neurotopic.text import default_stop_words, tokenize
+from neurotopic.evaluation.metrics import topic_recovery
+from neurotopic.text.corpus import read_corpus
+from neurotopic.text.text import default_stop_words, tokenize
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "synthetic.py"
 

@@ -29,9 +29,9 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from .errors import NeurotopicError
-from .language import check_language
-from .readout import MAX_RELEVANCE
-from .supervised import LABEL_READOUTS, TASKS
+from .model.readout import MAX_RELEVANCE
+from .model.supervised import LABEL_READOUTS, TASKS
+from .text.language import check_language
 
 #: How topics are read from the trained weights (``topic_readout``).
 TOPIC_READOUTS = ("auto", "background", "data", "embedding")

@@ -20,12 +20,13 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import checkpoint, distributed, io
+from . import io
 from ._version import __version__
-from .corpus import read_corpus
-from .embeddings import load_vectors
 from .errors import NeurotopicError
 from .estimator import NeuralTopicModel, resolve_device
+from .text.corpus import read_corpus
+from .text.embeddings import load_vectors
+from .train import checkpoint, distributed
 
 EXIT_USAGE = 2
 
@@ -652,7 +653,7 @@ COMPARE_NOTE = (
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
-    from .compare import compare_models, format_table
+    from .evaluation.compare import compare_models, format_table
 
     counts = _parse_topic_counts(args.topics)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -707,7 +708,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
-    from .report import write_report
+    from .viz.report import write_report
 
     if args.label_field and not args.corpus:
         raise NeurotopicError("--label-field needs --corpus (a --dataset brings its own labels)")

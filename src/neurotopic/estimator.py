@@ -28,15 +28,11 @@ from ._params import (
     validate_params,
 )
 from ._version import __version__
-from .checkpoint import Checkpoint
-from .distributed import Collective, ProcessGroup
-from .embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
 from .errors import NeurotopicError
-from .fingerprint import fingerprint
-from .inference import fold_in
-from .model import NTMNetwork
-from .pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
-from .readout import (
+from .model.inference import fold_in
+from .model.network import NTMNetwork
+from .model.pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
+from .model.readout import (
     MAX_RELEVANCE,
     background_topic_term,
     choose_relevance,
@@ -45,9 +41,7 @@ from .readout import (
     relevance,
     top_term_ids,
 )
-from .sampling import IncidenceIndex, TripleSampler
-from .stage import TextStage
-from .supervised import (
+from .model.supervised import (
     LABEL_FEATURES,
     READOUT_FEATURES,
     LabelLayer,
@@ -59,10 +53,16 @@ from .supervised import (
     output_scores,
     refit_label_layer,
 )
-from .text import Analyzer, Document
-from .threads import resolve_n_jobs, thread_budget
-from .training import Supervision, TrainConfig, train
-from .vocabulary import Vocabulary, analyse_corpus
+from .text.embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
+from .text.stage import TextStage
+from .text.text import Analyzer, Document
+from .text.vocabulary import Vocabulary, analyse_corpus
+from .train.checkpoint import Checkpoint
+from .train.distributed import Collective, ProcessGroup
+from .train.fingerprint import fingerprint
+from .train.sampling import IncidenceIndex, TripleSampler
+from .train.threads import resolve_n_jobs, thread_budget
+from .train.training import Supervision, TrainConfig, train
 
 logger = logging.getLogger("neurotopic")
 
@@ -1156,7 +1156,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             on triples held out of the *training* corpus (the same whatever ``texts``).
             See :func:`neurotopic.evaluation.evaluate_topics`.
         """
-        from .evaluation import evaluate_topics, reference_tokens
+        from .evaluation.evaluate import evaluate_topics, reference_tokens
 
         check_is_fitted(self, "components_")
         docs = _check_texts(texts, "texts") if texts is not None else None

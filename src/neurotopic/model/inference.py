@@ -1,0 +1,240 @@
+"""Fold-in: fit W1 rows for unseen documents with W2 (and the training rows) fixed.
+
+A new document gets the same two kinds of triples it would get in training:
+
+* as ``d+``: each of its terms g against ``n_negatives`` training documents without g;
+* as ``d-``: as many training incidences ``(g', d+')`` with g' absent from it.
+
+With W2 and the training documents fixed, ``lt(g)`` and the training side's scores are
+constants, so a step costs one softmax and two dense products per new document.  The
+rows are optimised together with Adam from uniform logits for a fixed number of steps.
+A document's draws are counter-based hashes of the model's seed, its own terms and the
+draw's position (no shared random stream), and its row is computed in a padded dense
+layout (no scatter-adds), so its vector does not depend on which other documents are
+folded in with it, and the same input gives the same output.  The set-up of a group of
+documents is vectorised (no per-document Python loop besides one checksum).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from ..train.optim import RowAdam
+from ..train.sampling import IncidenceIndex
+from .network import ranking_hinge, ranking_hinge_grad
+
+
+def fold_in(
+    X_new: sp.csr_matrix,
+    term_topic: np.ndarray,
+    train_doc_topic: np.ndarray,
+    train_index: IncidenceIndex,
+    *,
+    n_negatives: int = 5,
+    steps: int = 50,
+    learning_rate: float = 0.01,
+    margin: float = 0.5,
+    seed: int = 0,
+    init_logits: np.ndarray | None = None,
+    max_elements: int = 20_000_000,
+) -> np.ndarray:
+    """Document-topic logits of new documents.
+
+    Parameters
+    ----------
+    X_new : scipy.sparse matrix of shape (n_new, n_terms)
+        New documents over the training vocabulary.
+    term_topic : ndarray of shape (n_terms, n_topics)
+        ``lt`` of the fitted model.
+    train_doc_topic : ndarray of shape (n_train_docs, n_topics)
+        ``ld`` of the training documents.
+    train_index : IncidenceIndex
+        Incidences of the training documents.
+    n_negatives : int
+        Negative training documents per term of a new document.
+    steps : int
+        Adam steps.
+    learning_rate : float
+        Adam's step: each step moves a logit by about this much whatever the size of
+        its gradient, so ``steps * learning_rate`` bounds how far a row travels from
+        its start.  Small steps keep a short document (a few terms of evidence) near
+        the mean of its terms' topics instead of sharpening it on noise.
+    margin : float
+    seed : int
+    init_logits : ndarray of shape (n_new, n_topics), optional
+        Starting logits (default: zeros, the uniform distribution).
+    max_elements : int
+        Documents are processed in groups whose padded tensors hold at most about
+        this many floats.
+
+    Returns
+    -------
+    ndarray of shape (n_new, n_topics), float32
+        Logits (W1 rows); ``softmax`` gives the document-topic vectors.  Documents
+        without a vocabulary term get zeros (the uniform distribution).
+    """
+    X = sp.csr_matrix(X_new)
+    X.sum_duplicates()
+    X.eliminate_zeros()
+    n_new, n_topics = X.shape[0], term_topic.shape[1]
+    out = np.zeros((n_new, n_topics), dtype=np.float32)
+    if init_logits is not None:
+        out[:] = init_logits
+    if X.nnz == 0 or steps == 0:
+        return out
+    lt = np.ascontiguousarray(term_topic, dtype=np.float32)
+    ld_train = np.ascontiguousarray(train_doc_topic, dtype=np.float32)
+    lengths = np.diff(X.indptr)
+    docs = np.flatnonzero(lengths)
+    docs = docs[np.argsort(lengths[docs], kind="stable")]  # similar lengths pad little
+    start = 0
+    while start < len(docs):
+        # Grow the group while its padded tensors stay under max_elements.
+        stop, longest = start, 0
+        while stop < len(docs):
+            longest_next = max(longest, int(lengths[docs[stop]]))
+            size = (stop - start + 1) * longest_next * (n_negatives + 1) * n_topics
+            if stop > start and size > max_elements:
+                break
+            longest, stop = longest_next, stop + 1
+        group = docs[start:stop]
+        init = (
+            np.zeros((len(group), n_topics), dtype=np.float32)
+            if init_logits is None
+            else np.asarray(init_logits[group], dtype=np.float32)
+        )
+        out[group] = _fold_in_group(
+            X,
+            group,
+            longest,
+            lt,
+            ld_train,
+            train_index,
+            init,
+            n_negatives,
+            steps,
+            learning_rate,
+            margin,
+            seed,
+        )
+        start = stop
+    return out
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a well-mixed uint64 per input uint64 (vectorised)."""
+    with np.errstate(over="ignore"):
+        z = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return np.asarray(z ^ (z >> np.uint64(31)))
+
+
+def _draw(
+    seed: int, doc_key: np.ndarray, stream: int, slot: np.ndarray, attempt: int, high: int
+) -> np.ndarray:
+    """Counter-based draws in ``[0, high)``: a pure function of (seed, document, stream,
+    slot, attempt), so a document's draws do not depend on the other documents."""
+    with np.errstate(over="ignore"):
+        x = _splitmix64(np.uint64(seed) ^ (doc_key.astype(np.uint64) << np.uint64(16)))
+        x = _splitmix64(x ^ np.uint64(stream * 0x1000003 + attempt * 0x9E37))
+        x = _splitmix64(x + slot.astype(np.uint64))
+    return np.asarray(x % np.uint64(high)).astype(np.int64)
+
+
+def _fold_in_group(
+    X: sp.csr_matrix,
+    group: np.ndarray,
+    longest: int,
+    lt: np.ndarray,
+    ld_train: np.ndarray,
+    train_index: IncidenceIndex,
+    init: np.ndarray,
+    n_negatives: int,
+    steps: int,
+    learning_rate: float,
+    margin: float,
+    seed: int,
+) -> np.ndarray:
+    n = len(group)
+    side = longest * n_negatives
+    lengths = np.diff(X.indptr)[group]  # (N,)
+    row_of = np.repeat(np.arange(n), lengths)  # (M,) group row of each term occurrence
+    starts = np.cumsum(lengths) - lengths
+    pos = np.arange(len(row_of)) - starts[row_of]  # (M,) position within its document
+    ids = np.concatenate([X.indices[X.indptr[d] : X.indptr[d + 1]] for d in group]).astype(
+        np.int64
+    )  # (M,)
+    # Each document's draws depend only on the seed and its own terms.
+    doc_key = np.array(
+        [
+            zlib.crc32(X.indices[X.indptr[d] : X.indptr[d + 1]].astype(np.int64).tobytes())
+            for d in group
+        ],
+        dtype=np.uint64,
+    )
+    terms = np.zeros((n, longest), dtype=np.int64)  # (N, L) term ids, padded
+    mask = np.zeros((n, longest), dtype=np.float32)
+    terms[row_of, pos] = ids
+    mask[row_of, pos] = 1.0
+
+    # As d+: each term against n_negatives training documents without it.
+    slot = (pos[:, None] * n_negatives + np.arange(n_negatives)).astype(np.uint64)  # (M, n)
+    keys = np.broadcast_to(doc_key[row_of][:, None], slot.shape)
+    neg = _draw(seed, keys, 0, slot, 0, train_index.n_docs)  # (M, n)
+    t = np.broadcast_to(ids[:, None], neg.shape)
+    bad = train_index.contains(neg, t)
+    for attempt in range(1, 51):
+        if not bad.any():
+            break
+        neg[bad] = _draw(seed, keys[bad], 0, slot[bad], attempt, train_index.n_docs)
+        bad[bad] = train_index.contains(neg[bad], t[bad])
+    neg_scores = np.zeros((n, longest, n_negatives), dtype=np.float32)  # ls(g, d-), fixed
+    neg_scores[row_of, pos] = np.einsum("mk,mjk->mj", lt[ids], ld_train[neg])
+
+    # As d-: as many training incidences (g', d+') with g' absent from the document.
+    n_train = len(train_index.keys)
+    pick = _draw(seed, keys, 1, slot, 0, n_train).ravel()  # (M * n,)
+    t_other, d_other = train_index.terms[pick], train_index.docs[pick]
+    other_row = np.repeat(row_of, n_negatives)
+    own = np.sort(row_of * train_index.n_terms + ids)  # this group's (row, term) keys
+    query = other_row * train_index.n_terms + t_other
+    found = np.minimum(np.searchsorted(own, query), len(own) - 1)
+    keep = own[found] != query
+    t_other, d_other, other_row = t_other[keep], d_other[keep], other_row[keep]
+    counts = np.bincount(other_row, minlength=n)
+    other_pos = np.arange(len(other_row)) - (np.cumsum(counts) - counts)[other_row]
+    other_terms = np.zeros((n, side), dtype=np.int64)  # g' absent from the document
+    other_mask = np.zeros((n, side), dtype=np.float32)
+    other_scores = np.zeros((n, side), dtype=np.float32)  # ls(g', d'), fixed
+    other_terms[other_row, other_pos] = t_other
+    other_mask[other_row, other_pos] = 1.0
+    other_scores[other_row, other_pos] = np.einsum("mk,mk->m", lt[t_other], ld_train[d_other])
+
+    # Gradient descent on the summed hinge, written out by hand (no autograd), with lt
+    # and the training side fixed.
+    lt_t = torch.from_numpy(lt)
+    lt_pos = lt_t[torch.from_numpy(terms)]  # (N, L, K)
+    lt_other = lt_t[torch.from_numpy(other_terms)]  # (N, S, K)
+    mask_t, other_mask_t = torch.from_numpy(mask), torch.from_numpy(other_mask)
+    neg_t, other_t = torch.from_numpy(neg_scores), torch.from_numpy(other_scores)
+    logits = torch.from_numpy(init.copy())
+    # Adam's step as training takes it on W1 rows, with eps where torch.optim.Adam adds it
+    optimiser = RowAdam(logits, lr=learning_rate, eps_after_correction=True)
+    for _ in range(steps):
+        ld = torch.softmax(logits, dim=-1)  # (N, K)
+        ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L) as d+
+        grad_pos, _ = ranking_hinge_grad(ranking_hinge(ls_pos, neg_t, margin), mean=False)
+        ls_neg = torch.bmm(lt_other, ld.unsqueeze(-1)).squeeze(-1)  # (N, S) as d-
+        hinge_neg = ranking_hinge(other_t, ls_neg.unsqueeze(-1), margin)  # (N, S, 1)
+        _, grad_neg = ranking_hinge_grad(hinge_neg, mean=False)
+        # d loss / d ld: each score's gradient times its term's lt, padding masked out
+        weight_neg = (grad_neg.squeeze(-1) * other_mask_t).unsqueeze(1)  # (N, 1, S)
+        weight_pos = (grad_pos * mask_t).unsqueeze(1)  # (N, 1, L)
+        grad_ld = (torch.bmm(weight_neg, lt_other) + torch.bmm(weight_pos, lt_pos)).squeeze(1)
+        optimiser.step_softmax(None, ld, grad_ld)  # through the softmax, then Adam
+    return logits.numpy()
