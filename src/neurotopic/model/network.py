@@ -30,7 +30,7 @@ class NTMNetwork(nn.Module):
     documents in the batch, and a per-row adaptive optimiser (SparseAdam) gives every
     row full-size steps however often it is sampled.  This, and the absence of any
     decay on the whole matrix, is what keeps W1 from shrinking to zero as it did in
-    the seed implementation (see ``docs/model.md``).
+    the earlier implementation (see ``docs/model.md``).
     """
 
     term_vectors: torch.Tensor

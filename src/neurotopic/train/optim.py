@@ -12,7 +12,7 @@ in a batch.  Computing it directly on those rows (a dense ``(U, K)`` block for `
 distinct documents) and updating their Adam moments in place gives exactly
 SparseAdam's step without building and coalescing a sparse gradient, which was the
 largest single cost of a training step.  Rows not in the batch are untouched: no decay
-or momentum reaches them (the cause of the seed implementation's collapse, see
+or momentum reaches them (the cause of the earlier implementation's collapse, see
 ``docs/model.md``).
 """
 
