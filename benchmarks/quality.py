@@ -106,11 +106,12 @@ def parse_ntm_params(items: Sequence[str]) -> dict[str, Any]:
 def versions() -> str:
     """Versions of the libraries that produce the figures."""
     parts = [f"neurotopic {__version__}"]
+    from importlib.metadata import PackageNotFoundError, version
+
     for name in ("tomotopy", "gensim", "torch", "bertopic", "fastopic"):
         try:
-            module = __import__(name)
-            parts.append(f"{name} {getattr(module, '__version__', '?')}")
-        except ImportError:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
             parts.append(f"{name} not installed")
     return ", ".join(parts)
 
