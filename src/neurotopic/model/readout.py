@@ -208,7 +208,7 @@ def fit_background_scale(
     ``a -> 0`` gives the background for every topic, large ``a`` puts each topic on a
     few terms).  The likelihood is a per-token mean, so when ``X`` holds more than
     ``max_incidences`` incidences it is estimated on evenly spaced documents holding
-    about that many (a scalar needs no more; all of NewsArticles' 0.8M took 3 s).
+    about that many (a scalar needs no more).
 
     Parameters
     ----------

@@ -27,8 +27,8 @@ from .language import normalize_word
 from .tokens import TokenArrays, encode_runs
 
 #: Tokens per block of :func:`window_cooccurrence` (about 300 bytes each while a block is
-#: counted).  Larger than the existing benchmark corpora (NewsArticles: 1.1M content
-#: tokens), so their counts are summed in one block, in the same order as ever.
+#: counted).  A corpus of up to about two million content tokens is counted in one
+#: block.
 COOCCURRENCE_BLOCK_TOKENS = 2**21
 
 
@@ -313,9 +313,8 @@ def train_ppmi(
     ``PPMI(w, c) = max(0, log(n(w, c) N / (n(w) N_a(c))))`` with context counts raised
     to ``context_power`` (``N_a(c) = n(c)^a / sum_c' n(c')^a * N``), and
     ``vectors = U sqrt(S)`` of the rank-``vector_size`` randomized SVD: scikit-learn's
-    computed by :func:`randomized_svd_float32` on ``n_threads`` cores (1.6x faster than
-    scikit-learn's float64 original on BBC News' 19k words, 8x on a million short
-    documents' 50M non-zeros).
+    computed by :func:`randomized_svd_float32` on ``n_threads`` cores, in float32 with
+    row-parallel sparse products (``docs/model.md`` gives its share of a fit).
 
     Deterministic for a given ``seed`` and an order of magnitude faster than
     skip-gram on a 2-core machine.

@@ -238,8 +238,8 @@ class DenseAdam:
     The same arithmetic as ``torch.optim.Adam(params, lr)`` without weight decay or
     AMSGrad (bit-identical on the CPU; ``tests/test_optim.py``), and the same
     ``state_dict()["state"]`` layout.  It exists because the first ``torch.optim``
-    optimiser of a process imports ``torch._dynamo``, about 2 s: a tenth of a
-    BBC News fit, for W2 and its bias.
+    optimiser of a process imports ``torch._dynamo``, which takes seconds: a large
+    share of a small fit, for W2 and its bias.
 
     Parameters
     ----------
