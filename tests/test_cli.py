@@ -92,6 +92,12 @@ def test_topics_command(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["topics", str(model_dir), "--json", "--exclude", first]) == 0
     hidden = json.loads(capsys.readouterr().out)
     assert all(t["term"] != first for topic in hidden for t in topic["terms"])
+    # The command's JSON and the saved topics.json are the same records, cut at --top.
+    saved = json.loads((model_dir / "topics.json").read_text())
+    assert [t["topic"] for t in data] == [t["topic"] for t in saved]
+    for shown, whole in zip(data, saved, strict=True):
+        assert shown["prevalence"] == pytest.approx(whole["prevalence"])
+        assert [t["term"] for t in shown["terms"]] == [t["term"] for t in whole["terms"][:3]]
 
 
 def test_transform_command(

@@ -541,14 +541,7 @@ def _cmd_topics(args: argparse.Namespace) -> None:
     model = NeuralTopicModel.load(args.model)
     exclude = [w.strip() for w in args.exclude.split(",") if w.strip()]
     if args.json:
-        topics = [
-            {
-                "topic": k,
-                "prevalence": float(model.topic_prevalence_[k]),
-                "terms": [{"term": t, "weight": w} for t, w in terms],
-            }
-            for k, terms in enumerate(model.topic_terms(args.top, exclude))
-        ]
+        topics = model.topic_records(args.top, exclude)
         print(json.dumps(topics, indent=2))  # \\u escapes: no raw control characters
     else:
         _print_topics(model, args.top, exclude)

@@ -1123,6 +1123,30 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             for k, row in enumerate(ids)
         ]
 
+    def topic_records(self, top_n: int = 10, exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """The topics as JSON-ready records (``neurotopic topics --json``, ``topics.json``).
+
+        Parameters
+        ----------
+        top_n : int
+        exclude : iterable of str
+            As in :meth:`topic_terms`.
+
+        Returns
+        -------
+        list of dict
+            One ``{"topic": k, "prevalence": float, "terms": [{"term", "weight"}, ...]}``
+            per topic, in topic order.
+        """
+        return [
+            {
+                "topic": k,
+                "prevalence": float(self.topic_prevalence_[k]),
+                "terms": [{"term": t, "weight": w} for t, w in terms],
+            }
+            for k, terms in enumerate(self.topic_terms(top_n, exclude))
+        ]
+
     def topics(self, top_n: int = 10, exclude: Iterable[str] = ()) -> list[list[str]]:
         """Each topic's ``top_n`` terms, best first (see :meth:`topic_terms`)."""
         return [[t for t, _ in topic] for topic in self.topic_terms(top_n, exclude)]
@@ -1210,14 +1234,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         if self.task_ is not None:
             arrays["label_weight"] = self.label_weight_
             arrays["label_bias"] = self.label_bias_
-        topics = [
-            {
-                "topic": k,
-                "prevalence": float(self.topic_prevalence_[k]),
-                "terms": [{"term": t, "weight": w} for t, w in terms],
-            }
-            for k, terms in enumerate(self.topic_terms(top_n=30))
-        ]
+        topics = self.topic_records(top_n=30)
         io.write_model_dir(
             Path(path),
             config={
