@@ -29,7 +29,6 @@ Models
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import time
 import warnings
@@ -45,7 +44,7 @@ from ..text.text import Analyzer, Document, PhraseModel
 from ..text.vocabulary import Vocabulary, analyse_corpus, resolve_language
 from .evaluate import evaluate_topics, reference_tokens
 from .peers import INSTALL as _PEER_INSTALL
-from .peers import Embeddings, embed_documents, fit_bertopic, fit_fastopic
+from .peers import Embeddings, embed_documents, fit_bertopic, fit_fastopic, installed
 
 __all__ = [
     "ComparisonRow",
@@ -114,17 +113,11 @@ class ComparisonRow:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def _installed(package: str) -> bool:
-    return importlib.util.find_spec(package) is not None
-
-
 def available_models() -> tuple[str, ...]:
     """The model names usable here: ``"ntm"``, ``"lda"`` and the installed backends."""
-    backends = tuple(name for name in ("tomotopy", "gensim") if _installed(name))
+    backends = tuple(name for name in ("tomotopy", "gensim") if installed(name))
     peers = tuple(
-        name
-        for name in EMBEDDING_MODELS
-        if _installed(name) and _installed("sentence_transformers")
+        name for name in EMBEDDING_MODELS if installed(name) and installed("sentence_transformers")
     )
     return ("ntm", "lda", *backends, *peers) if backends else ("ntm", *peers)
 
@@ -139,9 +132,9 @@ def _resolve_models(models: Sequence[str]) -> list[str]:
         if key not in MODEL_NAMES:
             raise NeurotopicError(f"unknown model '{name}'; use one of: {', '.join(MODEL_NAMES)}")
         if key == "lda":
-            key = "tomotopy" if _installed("tomotopy") else "gensim"
-        missing = key != "ntm" and not _installed(key)
-        if key in EMBEDDING_MODELS and not _installed("sentence_transformers"):
+            key = "tomotopy" if installed("tomotopy") else "gensim"
+        missing = key != "ntm" and not installed(key)
+        if key in EMBEDDING_MODELS and not installed("sentence_transformers"):
             missing = True
         if missing:
             raise NeurotopicError(f"model '{name}' needs the {key} package; {_INSTALL[key]}")
@@ -225,7 +218,7 @@ class _Baseline:
 
     texts: Sequence[Document]
     doc_terms: list[list[str]]
-    terms: list[str]
+    vocabulary: Vocabulary
     k: int
     seed: int
     iterations: int
@@ -320,14 +313,21 @@ def _fit_ntm(
 def _fit_bertopic(job: _Baseline) -> _Fitted:
     """BERTopic (k-means) on the shared terms; see :mod:`neurotopic.peers`."""
     assert job.embeddings is not None
-    return fit_bertopic(job.doc_terms, job.terms, job.embeddings, job.k, seed=job.seed, top_n=TOP_N)
+    terms = job.vocabulary.terms
+    return fit_bertopic(job.doc_terms, terms, job.embeddings, job.k, seed=job.seed, top_n=TOP_N)
 
 
 def _fit_fastopic(job: _Baseline) -> _Fitted:
     """FASTopic on the shared terms; see :mod:`neurotopic.peers`."""
     assert job.embeddings is not None
     return fit_fastopic(
-        job.texts, job.doc_terms, job.terms, job.embeddings, job.k, seed=job.seed, top_n=TOP_N
+        job.texts,
+        job.vocabulary.doc_term_matrix(job.doc_terms),
+        job.vocabulary.terms,
+        job.embeddings,
+        job.k,
+        seed=job.seed,
+        top_n=TOP_N,
     )
 
 
@@ -447,7 +447,7 @@ def compare_models(
                 job = _Baseline(
                     texts,
                     doc_terms,
-                    list(vocab.terms),
+                    vocab,
                     int(k),
                     random_state,
                     lda_iterations,

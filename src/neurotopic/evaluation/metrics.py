@@ -592,6 +592,26 @@ def topic_recovery(
     return float((shared.max(axis=1) / sizes).mean())
 
 
+def _check_split(
+    doc_topic: object, test_size: object, random_state: object
+) -> tuple[np.ndarray, int]:
+    """Check a classifier read-out's inputs: the (n_docs, n_topics) rows and the split."""
+    if isinstance(test_size, bool) or not isinstance(test_size, float | int | np.floating):
+        raise NeurotopicError(f"test_size must be a float in (0, 1), got {test_size!r}")
+    if not 0.0 < float(test_size) < 1.0:
+        raise NeurotopicError(f"test_size must be in (0, 1), got {test_size}; e.g. 0.2")
+    seed = _check_int(random_state, "random_state", 0)
+    theta = np.asarray(doc_topic, dtype=np.float64)
+    if theta.ndim != 2 or theta.shape[0] == 0 or theta.shape[1] == 0:
+        raise NeurotopicError(
+            f"doc_topic must be a non-empty 2-D array (n_docs, n_topics), got shape "
+            f"{theta.shape}; pass the document-topic matrix"
+        )
+    if not np.all(np.isfinite(theta)):
+        raise NeurotopicError("doc_topic has NaN or infinite values; check the model's output")
+    return theta, seed
+
+
 def doc_topic_accuracy(
     doc_topic: np.ndarray,
     labels: Sequence[Hashable] | np.ndarray,
@@ -667,19 +687,7 @@ def doc_topic_accuracy(
         raise NeurotopicError(
             f"features must be one of {', '.join(ACCURACY_FEATURES)}, got {features!r}; pick one"
         )
-    if isinstance(test_size, bool) or not isinstance(test_size, float | int | np.floating):
-        raise NeurotopicError(f"test_size must be a float in (0, 1), got {test_size!r}")
-    if not 0.0 < float(test_size) < 1.0:
-        raise NeurotopicError(f"test_size must be in (0, 1), got {test_size}; e.g. 0.2")
-    random_state = _check_int(random_state, "random_state", 0)
-    theta = np.asarray(doc_topic, dtype=np.float64)
-    if theta.ndim != 2 or theta.shape[0] == 0 or theta.shape[1] == 0:
-        raise NeurotopicError(
-            f"doc_topic must be a non-empty 2-D array (n_docs, n_topics), got shape "
-            f"{theta.shape}; pass the document-topic matrix"
-        )
-    if not np.all(np.isfinite(theta)):
-        raise NeurotopicError("doc_topic has NaN or infinite values; check the model's output")
+    theta, random_state = _check_split(doc_topic, test_size, random_state)
     if features == "log" and theta.min() < 0:
         raise NeurotopicError(
             f"doc_topic has a negative value ({theta.min():.3g}) but features='log' needs "
@@ -821,19 +829,7 @@ def doc_topic_multilabel_f1(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    if isinstance(test_size, bool) or not isinstance(test_size, float | int | np.floating):
-        raise NeurotopicError(f"test_size must be a float in (0, 1), got {test_size!r}")
-    if not 0.0 < float(test_size) < 1.0:
-        raise NeurotopicError(f"test_size must be in (0, 1), got {test_size}; e.g. 0.2")
-    random_state = _check_int(random_state, "random_state", 0)
-    theta = np.asarray(doc_topic, dtype=np.float64)
-    if theta.ndim != 2 or theta.shape[0] == 0 or theta.shape[1] == 0:
-        raise NeurotopicError(
-            f"doc_topic must be a non-empty 2-D array (n_docs, n_topics), got shape "
-            f"{theta.shape}; pass the document-topic matrix"
-        )
-    if not np.all(np.isfinite(theta)):
-        raise NeurotopicError("doc_topic has NaN or infinite values; check the model's output")
+    theta, random_state = _check_split(doc_topic, test_size, random_state)
     if isinstance(label_sets, np.ndarray):
         targets = np.asarray(label_sets)
         if targets.ndim != 2 or not np.isin(targets, (0, 1)).all():

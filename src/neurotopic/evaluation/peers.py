@@ -133,20 +133,6 @@ def embed_documents(
     return Embeddings(vectors, time.perf_counter() - start, name)
 
 
-def _bag_of_terms(doc_terms: Sequence[Sequence[str]], vocab: list[str]) -> sp.csr_matrix:
-    """Counts of each vocabulary term in each document, shape (n_docs, n_terms)."""
-    index = {term: i for i, term in enumerate(vocab)}
-    rows, cols = [], []
-    for d, terms in enumerate(doc_terms):
-        for term in terms:
-            rows.append(d)
-            cols.append(index[term])
-    data = np.ones(len(rows), dtype=np.float32)
-    matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(doc_terms), len(vocab)))
-    matrix.sum_duplicates()
-    return matrix
-
-
 def _top_terms(weights: np.ndarray, vocab: list[str], top_n: int) -> list[list[str]]:
     """Each row's ``top_n`` terms by weight, best first; ``weights`` is (K, n_terms)."""
     order = np.argsort(-weights, axis=1, kind="stable")[:, :top_n]
@@ -205,7 +191,7 @@ class _PreparedBow:
 
 def fit_fastopic(
     texts: Sequence[Document],
-    doc_terms: Sequence[Sequence[str]],
+    bow: sp.csr_matrix,
     vocab: list[str],
     embeddings: Embeddings,
     k: int,
@@ -213,11 +199,11 @@ def fit_fastopic(
     seed: int,
     top_n: int,
 ) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
-    """FASTopic with its defaults; returns topics, theta (D, K) and extras."""
+    """FASTopic with its defaults on the counts ``bow`` (n_docs, n_terms) of ``vocab``;
+    returns topics, theta (D, K) and extras."""
     import torch
     from fastopic import FASTopic
 
-    bow = _bag_of_terms(doc_terms, vocab)
     n_docs, n_terms = bow.shape
     low_memory = n_docs * max(n_terms, 1) > FASTOPIC_DENSE_LIMIT
     batch = max(256, FASTOPIC_DENSE_LIMIT // max(n_terms, 1)) if low_memory else None
