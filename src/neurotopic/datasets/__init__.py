@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import NeurotopicError
+from ..errors import NeurotopicError
 
 __all__ = [
     "DATASET_NAMES",
