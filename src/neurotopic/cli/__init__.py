@@ -20,13 +20,14 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import io
-from ._version import __version__
-from .errors import NeurotopicError
-from .estimator import NeuralTopicModel, resolve_device
-from .text.corpus import read_corpus
-from .text.embeddings import load_vectors
-from .train import checkpoint, distributed
+from .. import io
+from .._runtime import resolve_device
+from .._version import __version__
+from ..errors import NeurotopicError
+from ..estimator import NeuralTopicModel
+from ..text.corpus import read_corpus
+from ..text.embeddings import load_vectors
+from ..train import checkpoint, distributed
 
 EXIT_USAGE = 2
 
@@ -646,7 +647,7 @@ COMPARE_NOTE = (
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:
-    from .evaluation.compare import compare_models, format_table
+    from ..evaluation.compare import compare_models, format_table
 
     counts = _parse_topic_counts(args.topics)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -681,7 +682,7 @@ def _cmd_compare(args: argparse.Namespace) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
-    from .datasets import load_bbc
+    from ..datasets import load_bbc
 
     data = load_bbc()
     io.check_replaceable(Path(args.out), True)  # before the fit: refuse what save would
@@ -701,7 +702,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
-    from .viz.report import write_report
+    from ..viz.report import write_report
 
     if args.label_field and not args.corpus:
         raise NeurotopicError("--label-field needs --corpus (a --dataset brings its own labels)")
