@@ -370,7 +370,7 @@ def test_single_class_and_singleton_labels_are_refused(
 
 
 def test_fit_options_reach_the_estimator() -> None:
-    from neurotopic.cli import _fit_options
+    from neurotopic.cli.commands import _fit_options
 
     args = build_parser().parse_args(
         ["fit", "c.jsonl", "--out", "m", "--topic-init", "autoencoder", "--no-early-stopping"]
@@ -419,7 +419,7 @@ def test_a_usage_error_points_to_the_subcommands_help(
 
 
 def test_max_df_and_min_df_reach_the_estimator() -> None:
-    from neurotopic.cli import _fit_options
+    from neurotopic.cli.commands import _fit_options
 
     args = build_parser().parse_args(
         ["fit", "c.jsonl", "--out", "m", "--max-df", "0.3", "--min-df", "2"]
