@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .text import Analyzer
+from .analyzer import Analyzer
 from .vocabulary import Vocabulary
 
 

@@ -17,18 +17,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import NeurotopicError
+from .analyzer import Analyzer, Coverage
 from .language import AUTO, check_language, detect_language
-from .text import (
-    Analyzer,
-    Coverage,
-    Document,
-    PhraseModel,
-    Run,
-    encode_texts,
-    learn_phrases_arrays,
-    resolve_stop_words,
-)
+from .phrases import PhraseModel, learn_phrases_arrays
 from .tokens import TokenArrays, encode_runs, unique_counts
+from .words import Document, Run, encode_texts, resolve_stop_words
 
 
 @dataclass(frozen=True)
