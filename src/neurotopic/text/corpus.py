@@ -138,10 +138,8 @@ def _iter_lines(path: Path, compressed: bool, counter: list[int]) -> Iterator[tu
 
     Parameters
     ----------
-    path : Path
-        The corpus file.
-    compressed : bool
-        Whether the file is gzip-compressed.
+    path, compressed
+        As :func:`_open_binary`.
     counter : list of int
         A one-element list that receives the number of (decompressed) bytes read, so that the
         caller can tell an empty file from one without documents.
@@ -466,12 +464,9 @@ def read_corpus(
 
     Parameters
     ----------
-    path : str or os.PathLike
-        A ``.txt``, ``.jsonl`` or ``.csv`` file, optionally with ``.gz`` appended.
-    text_field : str, default "text"
-        The JSON key (``.jsonl``) or column (``.csv``) holding the text.  Ignored for ``.txt``.
-    label_field : str or None, default None
-        The JSON key or column holding a label; ``None`` for no labels.
+    path, text_field, label_field
+        As :func:`iter_corpus`: the file, and the JSON key or CSV column of the text and
+        of a label (``None``: no labels).
 
     Returns
     -------
