@@ -88,24 +88,21 @@ def neurotopic_runner(texts: list[str]) -> Callable[[str], tuple[float, float]]:
     """Fit once to build the training loop's inputs; return ``run(setup)`` that times
     one epoch of ``training.train`` from that start and gives (seconds, share of steps
     on one thread)."""
-    import neurotopic.estimator as estimator
     from neurotopic import NeuralTopicModel
     from neurotopic.train import training
+    from neurotopic.train.pipeline import FitPipeline
     from neurotopic.train.threads import resolve_n_jobs, thread_budget
 
-    captured: dict[str, Any] = {}
-    original = estimator.train
-
-    def capture(network: Any, sampler: Any, config: Any, **kwargs: Any) -> Any:
-        captured.update(network=copy.deepcopy(network), sampler=sampler, config=config)
-        captured["rng"] = copy.deepcopy(sampler.rng.bit_generator.state)
-        return original(network, sampler, config, **kwargs)
-
-    estimator.train = capture
-    try:
-        NeuralTopicModel(n_topics=128, epochs=1, random_state=0).fit(texts)
-    finally:
-        estimator.train = original
+    pipeline = FitPipeline(NeuralTopicModel(n_topics=128, epochs=1, random_state=0), texts)
+    stage = pipeline.text_stage()
+    with pipeline.threads():
+        prepared = pipeline.prepare(stage)
+    captured: dict[str, Any] = {
+        "network": prepared.network,
+        "sampler": prepared.sampler,
+        "config": prepared.config,
+        "rng": copy.deepcopy(prepared.sampler.rng.bit_generator.state),
+    }
     counts: Counter[int] = Counter()
 
     class Counting(training.ThreadGovernor):

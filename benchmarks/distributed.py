@@ -76,26 +76,24 @@ def fit(corpus: Path, processes: int, batch_size: int, args: argparse.Namespace)
 
 def worker(corpus: Path, topics: int, epochs: int, batch_size: int) -> None:
     """Fit as ``neurotopic fit`` does, timing the training loop's wall and CPU time."""
-    import neurotopic.estimator as estimator
     from neurotopic import NeuralTopicModel
     from neurotopic.text.corpus import read_corpus
     from neurotopic.train import distributed
+    from neurotopic.train.pipeline import FitPipeline
 
     joined = distributed.init_from_env(cuda=False)
     comm = distributed.ProcessGroup.current()
     texts, _ = read_corpus(corpus)
     timing: dict[str, float] = {}
-    train = estimator.train
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        cpu = time.thread_time()  # the loop's own CPU time: waiting for others is not in it
-        history = train(*args, **kwargs)
-        timing["cpu"] = time.thread_time() - cpu
-        return history
-
-    estimator.train = timed
     model = NeuralTopicModel(topics, epochs=epochs, batch_size=batch_size, random_state=0)
-    model.fit(texts)
+    pipeline = FitPipeline(model, texts)
+    stage = pipeline.text_stage()
+    with pipeline.threads():
+        prepared = pipeline.prepare(stage)
+        cpu = time.thread_time()  # the loop's own CPU time: waiting for others is not in it
+        history = pipeline.train(prepared)
+        timing["cpu"] = time.thread_time() - cpu
+        pipeline.finish(prepared, history)
     record = {
         "rank": comm.rank,
         **timing,

@@ -17,11 +17,10 @@ import cProfile
 import pstats
 import sys
 from pathlib import Path
-from typing import Any
 
-import neurotopic.estimator as estimator
 from neurotopic import NeuralTopicModel
 from neurotopic.text.corpus import read_corpus
+from neurotopic.train.pipeline import FitPipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 N_DOCS = 100_000
@@ -54,22 +53,17 @@ def main() -> None:
         make_default_corpus(args.corpus)
     texts, _ = read_corpus(args.corpus)
     profiler = cProfile.Profile()
-    train = estimator.train
-
-    def profiled(*a: Any, **k: Any) -> Any:
-        profiler.enable()
+    model = NeuralTopicModel(args.topics, epochs=args.epochs, n_jobs=args.n_jobs, random_state=0)
+    pipeline = FitPipeline(model, texts)
+    stage = pipeline.text_stage()
+    with pipeline.threads():
+        prepared = pipeline.prepare(stage)
+        profiler.enable()  # the training loop only
         try:
-            return train(*a, **k)
+            history = pipeline.train(prepared)
         finally:
             profiler.disable()
-
-    estimator.train = profiled  # type: ignore[assignment]
-    try:
-        model = NeuralTopicModel(
-            args.topics, epochs=args.epochs, n_jobs=args.n_jobs, random_state=0
-        ).fit(texts)
-    finally:
-        estimator.train = train  # type: ignore[assignment]
+        pipeline.finish(prepared, history)
     rates = [h["triples_per_second"] for h in model.history_[1:]]
     stats = pstats.Stats(profiler)
     entries = stats.stats  # type: ignore[attr-defined]

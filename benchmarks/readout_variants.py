@@ -44,10 +44,12 @@ from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
 from neurotopic.evaluation.metrics import diversity, topic_recovery
 from neurotopic.model.readout import (
     background_topic_term,
+    base_relevance,
     choose_relevance,
     data_topic_term,
     log_likelihood,
     relevance,
+    short_documents,
     top_term_ids,
 )
 
@@ -199,14 +201,14 @@ def rule_check(rows: list[str]) -> None:
         reference = reference_tokens(texts)
         for k in ks:
             model = NeuralTopicModel(k, random_state=0).fit(texts)
-            base = model._base_relevance()
+            base = base_relevance(model.topic_readout_, model.X_train_)
             picked = choose_relevance(model.components_, model.term_prob_, base)
             cells = []
             for lam in (base, picked):
                 ids = top_term_ids(relevance(model.components_, model.term_prob_, lam), 25)
                 r = evaluate_topics([[model.terms_[i] for i in row] for row in ids], reference)
                 cells.append(f"{r['npmi']:.3f} / {r['diversity']:.3f}")
-            used = "yes" if model._short_documents() else "no (long documents)"
+            used = "yes" if short_documents(model.X_train_) else "no (long documents)"
             line = f"| {corpus} | {k} | {base} | {picked} | {cells[0]} | {cells[1]} | {used} |"
             print(line, flush=True)
             rows.append(line)

@@ -239,8 +239,8 @@ def throughput_notes(
 
     defaults = NeuralTopicModel()
     batch, n_neg = defaults.batch_size, defaults.n_negatives
-    pool = defaults._negative_pool(big["docs"])  # the defaults for this corpus size
-    window = defaults._shuffle_window(big["docs"])
+    pool = defaults.negative_pool_for(big["docs"])  # the defaults for this corpus size
+    window = defaults.shuffle_window_for(big["docs"])
     row_bytes = before["row_bytes"]
     # Random W1-sized rows per distinct row: the gather reads W1's row; W1's Adam step
     # reads and writes it and both moments.

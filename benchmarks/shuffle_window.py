@@ -23,18 +23,14 @@ from typing import Any
 
 import numpy as np
 
-import neurotopic.estimator as estimator
 from neurotopic import NeuralTopicModel
 from neurotopic.text.corpus import read_corpus
 from neurotopic.train.optim import DenseAdam, RowAdam
+from neurotopic.train.pipeline import FitPipeline
 from neurotopic.train.sampling import TripleSampler
 from neurotopic.train.training import StepScratch, TrainConfig, compute_step
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class _Captured(Exception):
-    """Stops the fit where fine-tuning would start."""
 
 
 def interleaved(
@@ -83,19 +79,14 @@ def main() -> None:
     result: dict[int, dict[str, Any]] = {}
     triples = [0]
 
-    def capture(network: Any, sampler: TripleSampler, config: TrainConfig, **_: Any) -> Any:
-        triples[0] = config.batch_size * sampler.n_negatives
-        result.update(interleaved(network, sampler, config, windows, args.block))
-        raise _Captured
-
-    train = estimator.train
-    estimator.train = capture  # type: ignore[assignment]
-    try:
-        NeuralTopicModel(args.topics, epochs=1, random_state=0).fit(texts)
-    except _Captured:
-        pass
-    finally:
-        estimator.train = train  # type: ignore[assignment]
+    pipeline = FitPipeline(NeuralTopicModel(args.topics, epochs=1, random_state=0), texts)
+    stage = pipeline.text_stage()
+    with pipeline.threads():
+        prepared = pipeline.prepare(stage)
+        triples[0] = prepared.config.batch_size * prepared.sampler.n_negatives
+        result.update(
+            interleaved(prepared.network, prepared.sampler, prepared.config, windows, args.block)
+        )
     base = np.asarray(result[windows[0]]["seconds"])
     print(f"{len(texts):,} documents, K={args.topics}, {len(base)} blocks of {args.block} steps")
     print("| shuffle_window | triples/s | distinct W1 rows a step | speed-up: median (q25-q75) |")

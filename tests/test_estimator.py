@@ -16,7 +16,7 @@ from neurotopic import NeuralTopicModel, NeurotopicError
 from neurotopic.datasets import load_wordnet_glosses
 from neurotopic.estimator import resolve_device
 from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
-from neurotopic.model.readout import background_topic_term, log_likelihood
+from neurotopic.model.readout import background_topic_term, base_relevance, log_likelihood
 from neurotopic.train import training
 
 from .conftest import FAST
@@ -267,21 +267,21 @@ def test_both_readouts_rank_terms_from_the_same_weights(fitted: NeuralTopicModel
 
 def test_negative_pool_is_off_for_small_corpora_and_a_quarter_batch_above() -> None:
     auto = NeuralTopicModel(batch_size=1000)
-    assert auto._negative_pool(8000) == 0
-    assert auto._negative_pool(8001) == 250
-    assert NeuralTopicModel(batch_size=1000, negative_pool=0)._negative_pool(10**6) == 0
-    assert NeuralTopicModel(negative_pool=64)._negative_pool(100) == 64
+    assert auto.negative_pool_for(8000) == 0
+    assert auto.negative_pool_for(8001) == 250
+    assert NeuralTopicModel(batch_size=1000, negative_pool=0).negative_pool_for(10**6) == 0
+    assert NeuralTopicModel(negative_pool=64).negative_pool_for(100) == 64
     with pytest.raises(NeurotopicError, match="negative_pool must be None or an integer"):
         NeuralTopicModel(negative_pool=-1).fit(["a b c"] * 3)
 
 
 def test_shuffle_window_is_off_for_small_corpora_and_five_batches_above() -> None:
     auto = NeuralTopicModel(batch_size=1000)
-    assert auto._shuffle_window(8000) == 0
-    assert auto._shuffle_window(8001) == 5000
-    assert auto._shuffle_window(8001, world_size=4) == 1250  # five of a process's batches
-    assert NeuralTopicModel(batch_size=1000, shuffle_window=0)._shuffle_window(10**6) == 0
-    assert NeuralTopicModel(shuffle_window=64)._shuffle_window(100) == 64
+    assert auto.shuffle_window_for(8000) == 0
+    assert auto.shuffle_window_for(8001) == 5000
+    assert auto.shuffle_window_for(8001, world_size=4) == 1250  # five of a process's batches
+    assert NeuralTopicModel(batch_size=1000, shuffle_window=0).shuffle_window_for(10**6) == 0
+    assert NeuralTopicModel(shuffle_window=64).shuffle_window_for(100) == 64
     for bad in (-1, 2.5, True):
         with pytest.raises(NeurotopicError, match="shuffle_window must be None or an integer"):
             NeuralTopicModel(shuffle_window=bad).fit(["a b c"] * 3)  # type: ignore[arg-type]
@@ -302,9 +302,7 @@ def test_relevance_weight_follows_document_length(fitted: NeuralTopicModel) -> N
     keep = short.multiply(np.random.default_rng(0).random(short.shape) < 0.1).tocsr()
     keep.eliminate_zeros()
     assert keep.nnz / keep.shape[0] < 30  # about a tenth of the terms: short documents
-    short_model = copy.copy(fitted)
-    short_model.X_train_ = keep
-    assert short_model._base_relevance() == 1.0  # by probability on short documents
+    assert base_relevance("background", keep) == 1.0  # by probability on short documents
     data = _refit_readout(fitted, topic_readout="data")
     assert data.topic_readout_ == "data" and data.background_scale_ is None
     assert data.relevance_weight() == data.relevance_lambda_ == 0.5
@@ -320,7 +318,7 @@ def test_default_relevance_stays_where_frequent_terms_are_shared() -> None:
     glosses = load_wordnet_glosses().texts
     texts = glosses[:: len(glosses) // 20000][:20000]
     model = NeuralTopicModel(30, random_state=0).fit(texts)
-    assert model._base_relevance() == 1.0
+    assert base_relevance(model.topic_readout_, model.X_train_) == 1.0
     assert model.relevance_lambda_ == model.relevance_weight() == 1.0
     reference = reference_tokens(texts)
     kept = evaluate_topics(model.topics(25), reference)

@@ -111,6 +111,7 @@ def test_public_api_is_exactly_all() -> None:
         "report",
         "supervised",
         "checkpoint",
+        "persist",
         "distributed",
         "fingerprint",
         "stage",

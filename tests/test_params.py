@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import neurotopic.estimator as estimator_module
+import neurotopic.train.pipeline as pipeline_module
 from neurotopic import NeuralTopicModel
 from neurotopic._params import (
     PARAMETER_CONSTRAINTS,
@@ -156,7 +156,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the fit started work before checking its parameters")
 
-    monkeypatch.setattr(estimator_module, "analyse_corpus", refuse)
+    monkeypatch.setattr(pipeline_module, "analyse_corpus", refuse)
 
 
 @pytest.mark.parametrize(("name", "value"), INVALID_CASES)

@@ -14,6 +14,7 @@ import pytest
 
 from neurotopic import NeuralTopicModel
 from neurotopic.evaluation.metrics import topic_recovery
+from neurotopic.model.readout import base_relevance
 from neurotopic.text.corpus import read_corpus
 from neurotopic.text.text import default_stop_words, tokenize
 
@@ -97,7 +98,7 @@ def test_default_relevance_rises_on_planted_topics(synthetic: ModuleType, tmp_pa
     truth = synthetic.write_corpus(tmp_path / "s.jsonl", spec, top_n=20)["topics"]
     texts, _ = read_corpus(tmp_path / "s.jsonl")
     model = NeuralTopicModel(16, random_state=0, min_df=2).fit(texts)
-    assert model._base_relevance() == 1.0  # short documents
+    assert base_relevance(model.topic_readout_, model.X_train_) == 1.0  # short documents
     assert model.relevance_lambda_ is not None and model.relevance_lambda_ > 1.0
     chosen = topic_recovery(truth, model.topics(20), top_n=20)
     base = copy.deepcopy(model).set_readout(relevance_lambda=1.0)

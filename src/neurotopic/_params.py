@@ -12,6 +12,9 @@ The estimator calls it before a fit does any work, when :meth:`set_readout` chan
 the readout, and on the settings of a saved model it loads.  A new parameter needs an
 entry here (``tests/test_params.py`` fails without one).
 
+:func:`params_to_json` is the one way parameters become JSON: for a saved model's
+config and for a checkpoint's fingerprint.
+
 The defaults that depend on the corpus's size (``negative_pool``, ``shuffle_window`` and
 ``word2vec_epochs`` left at None) are here too.
 """
@@ -45,6 +48,46 @@ MAX_TRANSFORM_STEPS = 10_000
 LARGE_CORPUS_BATCHES = 8
 #: Batches per shuffle window when ``shuffle_window=None`` picks one (large corpora).
 SHUFFLE_WINDOW_BATCHES = 5
+
+
+# ------------------------------------------------------------------------- JSON
+def _json_value(value: Any, code_names: bool) -> Any:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, np.integer | np.floating | np.bool_):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, set | frozenset):
+        return sorted(_json_value(v, code_names) for v in value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v, code_names) for v in value]
+    if callable(value):  # a tokenizer: at most its name (the code itself is never kept)
+        if not code_names:
+            return None
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+    return None  # e.g. in-memory KeyedVectors or a RandomState
+
+
+def params_to_json(params: Mapping[str, Any], *, code_names: bool = False) -> dict[str, Any]:
+    """Parameters as JSON values: paths as strings, sets as sorted lists, numpy scalars
+    as Python numbers; in-memory objects (KeyedVectors, a RandomState) as None.
+
+    Parameters
+    ----------
+    params : mapping
+        ``get_params()`` of an estimator.
+    code_names : bool
+        A callable (``tokenizer``) as its dotted name (True: a checkpoint's fingerprint
+        tells two tokenizers apart) or as None (False: a saved model never keeps code,
+        and loading it asks for the tokenizer again).
+
+    Returns
+    -------
+    dict
+        The same keys.
+    """
+    return {key: _json_value(value, code_names) for key, value in params.items()}
 
 
 # ------------------------------------------------------------------ constraints

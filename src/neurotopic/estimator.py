@@ -4,146 +4,35 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 from gensim.models import KeyedVectors
 from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import io
-from ._params import (
-    auto_word2vec_epochs,
-    default_negative_pool,
-    default_shuffle_window,
-    large_corpus,
-    validate_params,
-)
-from ._version import __version__
+from ._params import default_negative_pool, default_shuffle_window, validate_params
+from ._runtime import resolve_device
 from .errors import NeurotopicError
-from .model.inference import fold_in
-from .model.network import NTMNetwork
-from .model.pretrain import cluster_topic_weights, initial_doc_logits, pretrain_topic_weights
-from .model.readout import (
-    MAX_RELEVANCE,
-    background_topic_term,
-    choose_relevance,
-    data_topic_term,
-    fit_background_scale,
-    relevance,
-    top_term_ids,
-)
-from .model.supervised import (
-    LABEL_FEATURES,
-    READOUT_FEATURES,
-    LabelLayer,
-    Labels,
-    decode,
-    encode_labels,
-    indicator,
-    labels_meta,
-    output_scores,
-    refit_label_layer,
-)
-from .text.embeddings import load_vectors, term_vectors, train_ppmi, train_word2vec
-from .text.stage import TextStage
-from .text.text import Analyzer, Document
-from .text.vocabulary import Vocabulary, analyse_corpus
-from .train.checkpoint import Checkpoint
-from .train.distributed import Collective, ProcessGroup
-from .train.fingerprint import fingerprint
-from .train.sampling import IncidenceIndex, TripleSampler
+from .model.inference import fold_in, softmax_rows
+from .model.pretrain import initial_doc_logits
+from .model.readout import TrainedWeights, read_topics, relevance, top_term_ids
+from .model.supervised import Labels, decode, indicator, labels_meta, output_scores
+from .persist import load_model, save_model
+from .text.documents import Document, check_texts
+from .text.text import Analyzer
+from .text.vocabulary import Vocabulary
+from .train.pipeline import FitPipeline
+from .train.sampling import IncidenceIndex
 from .train.threads import resolve_n_jobs, thread_budget
-from .train.training import Supervision, TrainConfig, train
+
+__all__ = ["NeuralTopicModel", "resolve_device"]
 
 logger = logging.getLogger("neurotopic")
-
-#: Below this many distinct terms per training document, "background" ranks terms by
-#: probability (relevance weight 1) by default; from it, by relevance 0.3.
-SHORT_DOCUMENT_TERMS = 30.0
-#: Base relevance weight of each readout that ranks by relevance (long documents).
-DEFAULT_RELEVANCE = {"background": 0.3, "data": 0.5}
-#: Base relevance weight of "background" on short documents.
-SHORT_DOCUMENT_RELEVANCE = 1.0
-#: Diversity of the top 25 terms the default relevance weight may give up against the
-#: base weight (:func:`neurotopic.readout.choose_relevance`).
-RELEVANCE_DIVERSITY_TOLERANCE = 0.02
-
-_WEIGHTS = (
-    "term_vectors",
-    "topic_weight",
-    "topic_bias",
-    "doc_logits",
-    "train_indptr",
-    "train_indices",
-    "train_counts",
-)
-
-
-def _check_texts(texts: Any, what: str = "texts") -> list[Document]:
-    """The documents as a list: every one a string, or every one a list of tokens."""
-    if isinstance(texts, str | bytes):
-        raise NeurotopicError(
-            f"{what} must be a list of documents, not a single string; wrap it in a list"
-        )
-    try:
-        docs = list(texts)
-    except TypeError:
-        raise NeurotopicError(
-            f"{what} must be an iterable of strings, got {type(texts).__name__}"
-        ) from None
-    tokens = bool(docs) and isinstance(docs[0], list | tuple)
-    for i, doc in enumerate(docs):
-        if tokens and not (isinstance(doc, list | tuple) and all(isinstance(t, str) for t in doc)):
-            raise NeurotopicError(
-                f"document {i} of {what} is not a list of token strings; give every "
-                "document as text, or every one as a list of tokens"
-            )
-        if not tokens and not isinstance(doc, str):
-            raise NeurotopicError(
-                f"document {i} of {what} is a {type(doc).__name__}, not a string; pass text "
-                "strings (or every document as a list of tokens)"
-            )
-    if not docs:
-        raise NeurotopicError(f"{what} is empty; pass at least 2 documents")
-    return docs
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; other values as torch reads them.
-
-    Raises
-    ------
-    NeurotopicError
-        If the device is unknown, or is a CUDA device that this machine's torch cannot
-        use (checked here, before a fit does any work or writes a checkpoint).
-    """
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise NeurotopicError(f"unknown device '{device}'; use auto, cpu or cuda") from None
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise NeurotopicError(
-                f"device '{device}' needs a CUDA GPU, but torch finds none on this machine; "
-                "use device='cpu' or device='auto', or install a CUDA build of torch"
-            )
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise NeurotopicError(
-                f"device '{device}' does not exist: torch finds {torch.cuda.device_count()} "
-                "CUDA GPU(s); use cuda:0 or 'auto'"
-            )
-    return resolved
 
 
 class NeuralTopicModel(TransformerMixin, BaseEstimator):
@@ -491,20 +380,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """Check every parameter against :data:`neurotopic._params.PARAMETER_CONSTRAINTS`."""
         validate_params(self.get_params(deep=False))
 
-    def _large(self, n_docs: int) -> bool:
-        """Whether ``n_docs`` training documents are too many for W1's rows to stay in
-        cache: where the negative pool and the shuffle window switch on by default."""
-        return large_corpus(n_docs, self.batch_size)
-
-    def _negative_pool(self, n_docs: int) -> int:
-        """The pool size for ``n_docs`` training documents (``negative_pool=None``: auto)."""
+    def negative_pool_for(self, n_docs: int) -> int:
+        """The negative pool a fit of ``n_docs`` documents uses (``negative_pool=None``:
+        chosen from the corpus's size)."""
         if self.negative_pool is not None:
             return int(self.negative_pool)
         return default_negative_pool(n_docs, self.batch_size)
 
-    def _shuffle_window(self, n_docs: int, world_size: int = 1) -> int:
-        """The shuffle window for ``n_docs`` training documents in all (``None``: auto),
-        in each process's pairs (a process's batch is ``batch_size / world_size``)."""
+    def shuffle_window_for(self, n_docs: int, world_size: int = 1) -> int:
+        """The shuffle window a fit of ``n_docs`` documents uses (``None``: chosen from
+        the corpus's size), in each process's pairs (a process's batch is
+        ``batch_size / world_size``)."""
         if self.shuffle_window is not None:
             return int(self.shuffle_window)
         return default_shuffle_window(n_docs, self.batch_size, world_size)
@@ -548,254 +434,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         return self.doc_topic_.copy()
 
     def _fit(self, texts: Iterable[Document], y: Any = None) -> None:
-        self._validate_params()
-        if self.vectors is None:
-            raise NeurotopicError(
-                "vectors is None (a saved model does not keep in-memory vectors); pass "
-                "'ppmi', 'word2vec', a word-vector file or gensim KeyedVectors"
-            )
-        docs = _check_texts(texts)
-        labels = encode_labels(self.task, y, len(docs)) if self.task is not None else None
-        rs = check_random_state(self.random_state)
-        comm = ProcessGroup.current()  # alone unless under torch.distributed
-        seed = comm.broadcast_seed(int(rs.randint(0, 2**31 - 1)))
-        device = resolve_device(self.device)
-        store = None
-        if self.checkpoint_dir is not None:
-            fit_id = fingerprint(self.get_params(), docs, labels, comm.world_size)
-            store = Checkpoint.open(self.checkpoint_dir, fingerprint=fit_id, seed=seed, comm=comm)
-            seed = store.seed
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        # Rank 0 runs (or restores) the text stage and sends it to the other processes.
-        stage = comm.share(
-            lambda: self._text_stage(docs, seed, timings, store), TextStage.encode, TextStage.decode
-        )
-        with thread_budget(resolve_n_jobs(self.n_jobs)):
-            self._pretrain_and_train(
-                stage.vocabulary,
-                stage.analyzer,
-                stage.term_vectors,
-                stage.X,
-                seed,
-                device,
-                timings,
-                labels,
-                store=store,
-                comm=comm,
-            )
-            if labels is not None and self.label_readout == "refit":
-                t4 = time.perf_counter()
-                self._log("refitting the label layer on the folded-in training documents")
-                features = READOUT_FEATURES[labels.task]
-                theta = _softmax(self._fold_in_counts(self.X_train_))
-                weight, bias = refit_label_layer(
-                    labels.task, theta, labels.targets, features=features
-                )
-                self._set_supervised(labels, weight, bias, features)
-                timings["label_refit"] = time.perf_counter() - t4
-        timings["total"] = time.perf_counter() - t0
-        self.fit_seconds_ = timings
-
-    def _text_stage(
-        self,
-        docs: list[Document],
-        seed: int,
-        timings: dict[str, float],
-        store: Checkpoint | None = None,
-    ) -> TextStage:
-        """Terms, vocabulary, term vectors and the document-term matrix of ``docs``."""
-        t0 = time.perf_counter()
-        saved = store.read_text_stage() if store is not None else None
-        if saved is not None:
-            timings["text"], timings["vectors"] = time.perf_counter() - t0, 0.0
-            self._log(f"text stage restored from {store.path if store else ''}")
-            return saved
-
-        # 1. text -> terms
-        corpus = analyse_corpus(
-            docs,
-            stop_words=self.stop_words,
-            language=self.language,
-            tokenizer=self.tokenizer,
-            max_ngram=self.max_ngram,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_terms=self.max_terms,
-        )
-        analyzer, vocab = corpus.analyzer, corpus.vocabulary
-        timings["text"] = time.perf_counter() - t0
-        self._log(f"{len(docs)} documents, {len(vocab)} terms ({timings['text']:.1f}s)")
-
-        # 2. word vectors -> term vectors (fixed)
-        t1 = time.perf_counter()
-        if isinstance(self.vectors, str) and self.vectors == "ppmi":
-            self._log("training PPMI-SVD word vectors")
-            kv = train_ppmi(
-                corpus.words,
-                vector_size=self.vector_size,
-                seed=seed,
-                n_threads=resolve_n_jobs(self.n_jobs),
-            )
-        elif isinstance(self.vectors, str) and self.vectors == "word2vec":
-            sentences = corpus.words.to_lists()
-            w2v_epochs = self.word2vec_epochs
-            if w2v_epochs is None:
-                w2v_epochs = auto_word2vec_epochs(sum(map(len, sentences)))
-            self._log(f"training word2vec ({w2v_epochs} epochs)")
-            kv = train_word2vec(
-                sentences,
-                vector_size=self.vector_size,
-                epochs=w2v_epochs,
-                seed=seed,
-                workers=1 if self.n_jobs is None else resolve_n_jobs(self.n_jobs),
-                progress=self._log if self.verbose else None,
-            )
-        elif isinstance(self.vectors, KeyedVectors):
-            kv = self.vectors
-        else:
-            kv = load_vectors(self.vectors)
-        le, found = term_vectors(vocab.terms, kv, normalize=self.normalize_vectors)
-        if not found.all():
-            self._log(f"{int((~found).sum())} terms have no word vector and are dropped")
-            keep = np.flatnonzero(found)
-            if len(keep) == 0:
-                raise NeurotopicError(
-                    "no vocabulary term has a word vector; "
-                    "pass vectors that cover the corpus's words"
-                )
-            vocab, le = vocab.subset(keep), le[keep]
-        if self.n_topics > len(vocab):
-            raise NeurotopicError(
-                f"n_topics={self.n_topics} is larger than the vocabulary ({len(vocab)} terms); "
-                "use fewer topics or lower min_df"
-            )
-        timings["vectors"] = time.perf_counter() - t1
-        stage = TextStage(vocab, analyzer, le, vocab.doc_term_matrix(corpus.terms))
-        if store is not None:
-            store.write_text_stage(stage)
-        return stage
-
-    def _pretrain_and_train(
-        self,
-        vocab: Vocabulary,
-        analyzer: Analyzer,
-        le: np.ndarray,
-        X: sp.csr_matrix,
-        seed: int,
-        device: torch.device,
-        timings: dict[str, float],
-        labels: Labels | None = None,
-        *,
-        store: Checkpoint | None = None,
-        comm: Collective | None = None,
-    ) -> None:
-        comm = comm or Collective()
-        # This process's documents: all of them alone, every P-th under torch.distributed.
-        rows = comm.shard(X.shape[0]) if comm.world_size > 1 else None
-        X_own = X[rows] if rows is not None else X
-        # W1 is written below: from the pre-trained start, or from the checkpoint
-        network = NTMNetwork(
-            torch.from_numpy(le), X_own.shape[0], self.n_topics, random_doc_logits=False
-        )
-        supervision = None
-        if labels is not None:
-            targets = labels.targets[rows] if rows is not None else labels.targets
-            supervision = Supervision(
-                layer=LabelLayer(self.n_topics, labels.n_outputs),
-                task=labels.task,
-                targets=torch.from_numpy(targets).to(device),
-                weight=self.label_loss_weight,
-            )
-
-        # The sampler first: W1 starts from the training incidences only, so the held-out
-        # ones are unseen until they are scored (timed with training).
-        t3 = time.perf_counter()
-        sampler = comm.all_or_none(
-            lambda: TripleSampler(
-                X_own,
-                n_negatives=self.n_negatives,
-                holdout=self.holdout,
-                term_power=self.term_power,
-                negative_pool=self._negative_pool(X.shape[0]),
-                shuffle_window=self._shuffle_window(X.shape[0], comm.world_size),
-                seed=comm.sampler_seed(seed),
-            )
-        )
-        sampler_seconds = time.perf_counter() - t3
-
-        # 3. pre-training (unless a checkpoint holds a later state)
-        t2 = time.perf_counter()
-        resume = store.restore(network, supervision) if store is not None else None
-        if resume is None:
-            if self.topic_init == "kmeans":
-                W2, b2 = cluster_topic_weights(le, self.n_topics, seed=seed)
-            else:
-                W2, b2 = pretrain_topic_weights(
-                    le, self.n_topics, steps=self.pretrain_steps, seed=seed
-                )
-            lt0 = expit(le @ W2 + b2)
-            reference = X if rows is not None else None  # scale shards like the whole corpus
-            W1 = initial_doc_logits(
-                sampler.training_matrix(),
-                lt0,
-                temperature=self.init_temperature,
-                reference=reference,
-            )
-            with torch.no_grad():
-                network.topic_weight.copy_(torch.from_numpy(W2))
-                network.topic_bias.copy_(torch.from_numpy(b2))
-                network.doc_logits.weight.copy_(torch.from_numpy(W1))
-        network.to(device)
-        if supervision is not None:
-            supervision.layer.to(device)
-        timings["pretrain"] = time.perf_counter() - t2
-
-        # 4. fine-tuning on the ranking hinge
-        t3 = time.perf_counter() - sampler_seconds
-        config = TrainConfig(
-            epochs=self.epochs,
-            n_iter_no_change=self.n_iter_no_change if self.early_stopping else 0,
-            tol=self.tol,
-            batch_size=self.batch_size,
-            margin=self.margin,
-            topic_learning_rate=self.topic_learning_rate,
-            doc_learning_rate=self.doc_learning_rate,
-            entropy_weight=self.entropy_weight,
-            term_negatives=self.term_negatives,
-        )
-        history = comm.all_or_none(
-            lambda: train(
-                network,
-                sampler,
-                config,
-                progress=self.verbose and comm.rank == 0,
-                supervision=supervision,
-                resume=resume,
-                checkpoint=store.saver(network, supervision) if store is not None else None,
-                collective=comm,
-            )
-        )
-        doc_logits = comm.gather_rows(network.doc_logits.weight.detach().cpu().numpy(), X.shape[0])
-        timings["train"] = time.perf_counter() - t3
-
-        self._set_fitted(
-            vocab=vocab,
-            analyzer=analyzer,
-            term_vectors=le,
-            topic_weight=network.topic_weight.detach().cpu().numpy(),
-            topic_bias=network.topic_bias.detach().cpu().numpy(),
-            doc_logits=doc_logits,
-            X=X,
-            seed=seed,
-            history=history,
-        )
-        if labels is not None and supervision is not None:
-            self._set_supervised(
-                labels,
-                supervision.layer.weight.detach().cpu().numpy(),
-                supervision.layer.bias.detach().cpu().numpy(),
-            )
+        FitPipeline(self, texts, y).run()
 
     def _set_supervised(
         self, labels: Labels, weight: np.ndarray, bias: np.ndarray, features: str = "linear"
@@ -840,7 +479,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.n_features_in_ = len(self.terms_)
         z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_
         self.term_topic_ = expit(z)  # lt, (V, K)
-        self.doc_topic_ = _softmax(self.doc_logits_)  # ld, (D, K)
+        self.doc_topic_ = softmax_rows(self.doc_logits_)  # ld, (D, K)
         counts = np.asarray(self.X_train_.sum(axis=0)).ravel()
         self.term_prob_ = counts / max(counts.sum(), 1.0)  # (V,)
         self._read_topics(background_scale, z)
@@ -849,37 +488,25 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def _read_topics(
         self, background_scale: float | None = None, z: np.ndarray | None = None
     ) -> None:
-        """``components_`` (and ``topic_readout_``, ``background_scale_``) of the readout.
+        """``components_``, ``topic_readout_``, ``background_scale_`` and
+        ``relevance_lambda_`` of the readout (:func:`neurotopic.model.readout.read_topics`).
 
         ``z`` is ``le @ W2 + b`` (V, K) when the caller has it already.
         """
-        self.topic_readout_ = self._resolve_readout()
-        self.background_scale_ = None
-        if self.topic_readout_ == "background":
-            if z is None:
-                z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_
-            if background_scale is None:
-                background_scale = fit_background_scale(
-                    self.X_train_, z, self.term_prob_, self.doc_topic_
-                )
-            self.background_scale_ = float(background_scale)
-            self.components_ = background_topic_term(z, self.term_prob_, self.background_scale_)
-        elif self.topic_readout_ == "data":
-            self.components_ = data_topic_term(self.X_train_, self.term_topic_, self.doc_topic_)
-        else:
-            self.components_ = self.term_topic_.T.copy()
-        if self.topic_readout_ == "embedding":
-            self.relevance_lambda_ = None
-        elif self.topic_readout_ == "background" and self._short_documents():
-            self.relevance_lambda_ = choose_relevance(
-                self.components_,
-                self.term_prob_,
-                SHORT_DOCUMENT_RELEVANCE,
-                tolerance=RELEVANCE_DIVERSITY_TOLERANCE,
-                max_lambda=MAX_RELEVANCE,
-            )
-        else:
-            self.relevance_lambda_ = self._base_relevance()
+        if z is None:
+            z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_
+        weights = TrainedWeights(
+            X=self.X_train_,
+            term_logits=z,
+            term_topic=self.term_topic_,
+            doc_topic=self.doc_topic_,
+            term_prob=self.term_prob_,
+        )
+        readout = read_topics(str(self.topic_readout), weights, background_scale)
+        self.topic_readout_ = readout.name
+        self.background_scale_ = readout.background_scale
+        self.components_ = readout.components
+        self.relevance_lambda_ = readout.relevance_lambda
 
     def set_readout(self, **params: Any) -> NeuralTopicModel:
         """Read the fitted weights out again with other readout settings (no retraining).
@@ -914,28 +541,6 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self._read_topics(scale)
         return self
 
-    def _resolve_readout(self) -> str:
-        """The readout "auto" stands for (others as given)."""
-        if self.topic_readout != "auto":
-            return str(self.topic_readout)
-        return "background"
-
-    def _short_documents(self) -> bool:
-        """Whether the training documents average fewer than 30 distinct terms."""
-        X = self.X_train_
-        return X.nnz / max(X.shape[0], 1) < SHORT_DOCUMENT_TERMS
-
-    def _base_relevance(self) -> float:
-        """The readout's base relevance weight.
-
-        :data:`DEFAULT_RELEVANCE` of the readout; for "background" on documents of
-        fewer than 30 distinct terms, :data:`SHORT_DOCUMENT_RELEVANCE` (which
-        :attr:`relevance_lambda_` is raised from).
-        """
-        if self.topic_readout_ == "background" and self._short_documents():
-            return SHORT_DOCUMENT_RELEVANCE
-        return DEFAULT_RELEVANCE[self.topic_readout_]
-
     def relevance_weight(self) -> float | None:
         """The relevance weight topics are ranked with (None for the "embedding" readout).
 
@@ -969,9 +574,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             Rows are probability distributions.
         """
         check_is_fitted(self, "components_")
-        docs = _check_texts(texts)
+        docs = check_texts(texts)
         with thread_budget(resolve_n_jobs(self.n_jobs)):
-            return _softmax(self._fold_in_counts(self.doc_term_matrix(docs)))
+            return softmax_rows(self._fold_in_counts(self.doc_term_matrix(docs)))
 
     def _fold_in_counts(self, X: sp.csr_matrix) -> np.ndarray:
         """W1 logits of the documents with term counts ``X`` (n, V), by fold-in."""
@@ -1050,7 +655,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """Accuracy (classification), subset accuracy (multi-label) or R^2 (regression),
         as scikit-learn's classifiers and regressors define ``score``."""
         task = self._check_supervised()
-        docs = _check_texts(texts)
+        docs = check_texts(texts)
         predicted = self.predict(docs)
         if task == "regression":
             return float(r2_score(np.asarray(y, dtype=np.float64), predicted))
@@ -1061,8 +666,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def doc_term_matrix(self, texts: Sequence[Document]) -> sp.csr_matrix:
         """Term counts of documents over the fitted vocabulary, shape (n_docs, n_terms)."""
         check_is_fitted(self, "components_")
-        vocab = Vocabulary(self.terms_, self.term_doc_freq_, self.X_train_.shape[0])
-        return vocab.doc_term_matrix(self._analyzer().term_arrays(texts))
+        return self._vocabulary().doc_term_matrix(self._analyzer().term_arrays(texts))
+
+    def _vocabulary(self) -> Vocabulary:
+        """The fitted vocabulary: terms, document frequencies, training documents."""
+        return Vocabulary(self.terms_, self.term_doc_freq_, self.X_train_.shape[0])
 
     def _analyzer(self) -> Analyzer:
         """The fitted analyzer, given the ``tokenizer`` parameter if it was fitted with one."""
@@ -1183,7 +791,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         from .evaluation.evaluate import evaluate_topics, reference_tokens
 
         check_is_fitted(self, "components_")
-        docs = _check_texts(texts, "texts") if texts is not None else None
+        docs = check_texts(texts, "texts") if texts is not None else None
         if docs is None:
             raise NeurotopicError("evaluate needs reference texts; pass the corpus to evaluate on")
         if labels is not None and len(labels) != len(docs):
@@ -1206,138 +814,24 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """Save to a directory: JSON config and vocabulary, safetensors weights.
 
         Also writes ``topics.json`` and ``doc_topics.csv`` for people and other tools.
-        The directory appears complete or not at all.
+        The directory appears complete or not at all (see :mod:`neurotopic.persist`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The directory to write.
+        overwrite : bool
+            Replace a model directory that is already there (anything else is never
+            replaced).
         """
         check_is_fitted(self, "components_")
-        params = self.get_params()
-        if isinstance(params["vectors"], KeyedVectors):
-            params["vectors"] = None
-        elif params["vectors"] is not None:
-            params["vectors"] = str(params["vectors"])
-        if isinstance(params["random_state"], np.random.RandomState):
-            params["random_state"] = None
-        params["tokenizer"] = None  # code is never saved; the model asks for it again
-        if params["stop_words"] is not None and not isinstance(params["stop_words"], str):
-            params["stop_words"] = list(params["stop_words"])
-        if params["checkpoint_dir"] is not None:
-            params["checkpoint_dir"] = os.fspath(params["checkpoint_dir"])
-        X = self.X_train_
-        arrays = {
-            "term_vectors": self.term_vectors_,
-            "topic_weight": self.topic_weight_,
-            "topic_bias": self.topic_bias_,
-            "doc_logits": self.doc_logits_,
-            "train_indptr": X.indptr.astype(np.int64),
-            "train_indices": X.indices.astype(np.int32),
-            "train_counts": X.data.astype(np.float32),
-        }
-        if self.task_ is not None:
-            arrays["label_weight"] = self.label_weight_
-            arrays["label_bias"] = self.label_bias_
-        topics = self.topic_records(top_n=30)
-        io.write_model_dir(
-            Path(path),
-            config={
-                "neurotopic_version": __version__,
-                "class": type(self).__name__,
-                "params": params,
-                "random_seed": self.random_seed_,
-                "fit_seconds": getattr(self, "fit_seconds_", {}),
-                "labels": getattr(self, "labels_meta_", None) if self.task_ else None,
-                "readout": {"topic_readout": self.topic_readout_, "scale": self.background_scale_},
-            },
-            vocabulary={
-                "terms": self.terms_,
-                "doc_freq": self.term_doc_freq_.tolist(),
-                **self.analyzer_.to_json(),
-            },
-            arrays=arrays,
-            history=self.history_,
-            topics=topics,
-            doc_topic=self.doc_topic_,
-            overwrite=overwrite,
-        )
+        save_model(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> NeuralTopicModel:
-        """Load a model saved by :meth:`save`."""
-        config, vocabulary, arrays, history = io.read_model_dir(path)
+        """Load a model saved by :meth:`save`.
 
-        def corrupt(reason: str) -> NeurotopicError:
-            return NeurotopicError(
-                f"model directory '{path}' is corrupt ({reason}); refit it with: neurotopic fit"
-            )
-
-        try:
-            model = cls(**config["params"])
-            try:
-                model._validate_params()
-            except NeurotopicError as exc:
-                raise corrupt(str(exc)) from None
-            terms = [str(t) for t in vocabulary["terms"]]
-            shapes = {name: arrays[name].shape for name in _WEIGHTS}
-            n_docs, n_terms = shapes["doc_logits"][0], len(terms)
-            indices = arrays["train_indices"]
-            if (
-                shapes["term_vectors"][0] != n_terms
-                or shapes["topic_weight"] != (shapes["term_vectors"][1], model.n_topics)
-                or shapes["topic_bias"] != (model.n_topics,)
-                or shapes["doc_logits"][1] != model.n_topics
-                or shapes["train_indptr"] != (n_docs + 1,)
-                or len(vocabulary["doc_freq"]) != n_terms
-                or (len(indices) and (indices.min() < 0 or indices.max() >= n_terms))
-                or arrays["train_indptr"][-1] != len(indices)
-            ):
-                raise corrupt("weights do not match the vocabulary or the settings")
-            problem = io.check_arrays(arrays, _WEIGHTS)
-            if problem is not None:
-                raise corrupt(problem)
-            X = sp.csr_matrix(
-                (arrays["train_counts"], indices, arrays["train_indptr"]), shape=(n_docs, n_terms)
-            )
-            with thread_budget(resolve_n_jobs(model.n_jobs)):  # as in fit: BLAS on one thread
-                model._set_fitted(
-                    vocab=Vocabulary(
-                        terms, np.asarray(vocabulary["doc_freq"], dtype=np.int64), n_docs
-                    ),
-                    analyzer=Analyzer.from_json(vocabulary),
-                    term_vectors=arrays["term_vectors"],
-                    topic_weight=arrays["topic_weight"],
-                    topic_bias=arrays["topic_bias"],
-                    doc_logits=arrays["doc_logits"],
-                    X=X,
-                    seed=int(config["random_seed"]),
-                    history=history,
-                    background_scale=(config.get("readout") or {}).get("scale"),
-                )
-            model.fit_seconds_ = config.get("fit_seconds", {})
-            meta = config.get("labels")
-            if meta is not None:
-                weight, bias = arrays["label_weight"], arrays["label_bias"]
-                n_out = 1 if meta["task"] == "regression" else len(meta["classes"])
-                if weight.shape != (model.n_topics, n_out) or bias.shape != (n_out,):
-                    raise corrupt("the label layer does not match the labels")
-                labels = Labels(
-                    meta["task"],
-                    np.zeros(0),
-                    list(meta["classes"]),
-                    float(meta["mean"]),
-                    float(meta["scale"]),
-                )
-                features = str(meta.get("features", "linear"))
-                if features not in LABEL_FEATURES:
-                    raise corrupt(f"unknown label-layer input {features!r}")
-                model._set_supervised(labels, weight, bias, features)
-        except NeurotopicError:
-            raise
-        except (KeyError, TypeError, ValueError, AssertionError, IndexError, AttributeError) as exc:
-            raise corrupt(f"{type(exc).__name__}: {exc}") from None
-        return model
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = np.array(logits, dtype=np.float64)  # a copy, then in place: one (D, K) array
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
+        A model fitted with a ``tokenizer`` needs it again: pass it with
+        ``set_params(tokenizer=...)`` before ``transform``.
+        """
+        return load_model(cls, path)

@@ -1,19 +1,10 @@
-"""Model directories: JSON config and vocabulary, safetensors weights, no pickle.
+"""Files written whole or not at all: atomic writes, writer locks, strict JSON.
 
-A model directory holds::
-
-    config.json          format, version, estimator parameters, seed
-    vocabulary.json      terms, document frequencies, stop words, phrases
-    weights.safetensors  le, W2, b, W1 and the training document-term matrix
-    history.json         per-epoch training records
-    topics.json          each topic's top terms with weights (for people and tools)
-    doc_topics.csv       one row per training document: K probabilities, dominant topic
-
-Everything is written into a temporary sibling directory which is then renamed into
-place (swapped with the old model in one step, where the system allows), under an
-advisory lock, so an interrupted save never leaves a half-written model behind and two
-writers never mix their files.  Readers open every file through one handle on the
-directory, so a model replaced while it is read is read whole, old or new.
+Everything is written into a temporary sibling (file or directory) which is then renamed
+into place (swapped with the old one in one step, where the system allows), under an
+advisory lock, so an interrupted write never leaves a half-written file behind and two
+writers never mix their files.  The model directory's layout is in
+:mod:`neurotopic.persist`.
 """
 
 from __future__ import annotations
@@ -27,13 +18,12 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load, save_file
 
 from .errors import NeurotopicError
 
@@ -313,35 +303,6 @@ def write_json(path: Path, data: Any) -> None:
         fh.write("\n")
 
 
-def write_model_dir(
-    path: Path,
-    *,
-    config: dict[str, Any],
-    vocabulary: dict[str, Any],
-    arrays: dict[str, np.ndarray],
-    history: list[dict[str, Any]],
-    topics: list[dict[str, Any]],
-    doc_topic: np.ndarray,
-    overwrite: bool = False,
-) -> None:
-    """Write a complete model directory atomically (see the module docstring)."""
-
-    def write(tmp: Path) -> None:
-        write_json(
-            tmp / "config.json", {"format": FORMAT, "format_version": FORMAT_VERSION, **config}
-        )
-        write_json(tmp / "vocabulary.json", vocabulary)
-        save_file(
-            {k: np.ascontiguousarray(v) for k, v in arrays.items()},
-            str(tmp / "weights.safetensors"),
-        )
-        write_json(tmp / "history.json", history)
-        write_json(tmp / "topics.json", topics)
-        write_doc_topics_csv(tmp / "doc_topics.csv", doc_topic)
-
-    write_atomically(path, write, overwrite=overwrite)
-
-
 def write_doc_topics_csv(path: Path, doc_topic: np.ndarray, block_rows: int = 65536) -> None:
     """One row per document: ``doc``, ``topic_0`` .. ``topic_{K-1}``, ``dominant_topic``.
 
@@ -390,126 +351,3 @@ def write_doc_topics_csv(path: Path, doc_topic: np.ndarray, block_rows: int = 65
                     for i in range(hi - lo)
                 )
             )
-
-
-def check_arrays(arrays: dict[str, np.ndarray], names: Sequence[str]) -> str | None:
-    """What is wrong with a model's arrays before anything indexes with them, or None.
-
-    Float arrays must be finite; the training matrix's ``train_indptr`` must start at
-    0, never decrease and end at ``len(train_indices)``, with integer ids (a corrupt
-    pointer would send scipy or the compiled passes outside the arrays).
-    """
-    for name in names:
-        if name not in arrays:
-            return f"no array {name!r}"
-    for name, array in arrays.items():
-        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-            return f"{name} holds NaN or infinite values"
-    indptr, indices = arrays.get("train_indptr"), arrays.get("train_indices")
-    if indptr is not None and indices is not None:
-        if indptr.dtype.kind not in "iu" or indices.dtype.kind not in "iu":
-            return "the training matrix's indices are not integers"
-        if indptr.ndim != 1 or len(indptr) == 0 or indptr[0] != 0:
-            return "train_indptr does not start at 0"
-        if np.any(np.diff(indptr) < 0) or indptr[-1] != len(indices):
-            return "train_indptr is not a pointer into train_indices"
-        counts = arrays.get("train_counts")
-        if counts is not None and len(counts) != len(indices):
-            return "train_counts and train_indices differ in length"
-    return None
-
-
-def _read_files(path: Path) -> tuple[Any, Any, Any, dict[str, np.ndarray]]:
-    """config, vocabulary, history and weights, all from one directory (one handle)."""
-    with _DirectoryReader(path) as files:
-        config = json.loads(files.read("config.json"))
-        vocabulary = json.loads(files.read("vocabulary.json"))
-        history = json.loads(files.read("history.json", b"[]"))
-        arrays = load(files.read("weights.safetensors"))
-    return config, vocabulary, history, arrays
-
-
-class _DirectoryReader:
-    """Reads files of one directory through a handle opened once (``openat``).
-
-    Replacing a model swaps whole directories, so the handle keeps pointing at the
-    model it opened: every file read comes from that one model.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fd = -1
-
-    def __enter__(self) -> _DirectoryReader:
-        if os.open in os.supports_dir_fd:  # elsewhere (Windows) files are opened by path
-            self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-
-    def read(self, name: str, missing: bytes | None = None) -> bytes:
-        """The bytes of file ``name`` (``missing`` when it does not exist, if given)."""
-        try:
-            if self.fd >= 0:
-                fd = os.open(name, os.O_RDONLY, dir_fd=self.fd)
-            else:  # pragma: no cover - Windows
-                fd = os.open(self.path / name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        except FileNotFoundError:
-            if missing is None:
-                raise
-            return missing
-        with os.fdopen(fd, "rb") as fh:
-            return fh.read()
-
-
-def read_model_dir(
-    path: str | os.PathLike[str],
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.ndarray], list[dict[str, Any]]]:
-    """Read config, vocabulary, weights and history from a model directory.
-
-    Raises
-    ------
-    NeurotopicError
-        If the directory is missing, incomplete or corrupt.
-    """
-    p = Path(path)
-    if not p.is_dir():
-        raise NeurotopicError(
-            f"model directory '{p}' does not exist; fit a model and save it there first"
-        )
-    for name in REQUIRED:
-        if not (p / name).is_file():
-            raise NeurotopicError(
-                f"'{p}' is not a complete neurotopic model directory (no {name}); "
-                "refit it with: neurotopic fit"
-            )
-    try:
-        for attempt in range(3):
-            try:
-                config, vocabulary, history, arrays = _read_files(p)
-                break
-            except FileNotFoundError:  # replaced, and the old model deleted, mid-read
-                if attempt == 2:
-                    raise
-        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-            raise ValueError("history.json is not a list of epoch records")
-        history = nan_records(history)
-        if isinstance(config, dict) and not isinstance(config.get("format_version", 0), int):
-            raise ValueError("config.json's format_version is not an integer")
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise NeurotopicError(
-            f"model directory '{p}' is corrupt ({reason}); refit it with: neurotopic fit"
-        ) from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise NeurotopicError(
-            f"'{p}/config.json' is not a neurotopic model config; refit it with: neurotopic fit"
-        )
-    if int(config.get("format_version", 0)) > FORMAT_VERSION:
-        raise NeurotopicError(
-            f"model '{p}' was saved by a newer neurotopic (format "
-            f"{config.get('format_version')}); upgrade neurotopic to load it"
-        )
-    return config, vocabulary, arrays, history

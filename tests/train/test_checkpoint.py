@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-import neurotopic.estimator as estimator_module
 import neurotopic.train.checkpoint as checkpoint_module
+import neurotopic.train.pipeline as pipeline_module
 import neurotopic.train.training as training_module
 from neurotopic import NeuralTopicModel, NeurotopicError
 from neurotopic.cli import main
@@ -125,7 +125,7 @@ def test_ctrl_c_mid_epoch_then_resume_gives_the_uninterrupted_fit(
         raise AssertionError("recomputed on resume")
 
     for name in ("analyse_corpus", "train_ppmi", "pretrain_topic_weights"):
-        monkeypatch.setattr(estimator_module, name, forbidden)
+        monkeypatch.setattr(pipeline_module, name, forbidden)
     resumed = NeuralTopicModel(5, checkpoint_dir=ckpt, **QUICK).fit(texts)
     assert_same_fit(resumed, reference)
     assert describe(ckpt) == "3 epochs"

@@ -238,3 +238,22 @@ def _fold_in_group(
         grad_ld = (torch.bmm(weight_neg, lt_other) + torch.bmm(weight_pos, lt_pos)).squeeze(1)
         optimiser.step_softmax(None, ld, grad_ld)  # through the softmax, then Adam
     return logits.numpy()
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64: the document-topic vectors of W1 logits.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n_docs, n_topics)
+
+    Returns
+    -------
+    ndarray of shape (n_docs, n_topics), float64
+        Rows sum to 1.
+    """
+    z = np.array(logits, dtype=np.float64)  # a copy, then in place: one (D, K) array
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z

@@ -10,15 +10,37 @@ Two readouts of the same weights:
   term occurrence to topics, ``r_dgk = lt_k(g) ld_k(d) / ls(g, d)``, and the topic's
   term distribution is ``beta_k(g) ∝ sum_d n_dg r_dgk``.  Terms are then ranked by
   relevance (Sievert & Shirley 2014), ``lam * log beta_kg + (1 - lam) * log(beta_kg / p_g)``.
+* ``"background"`` (the default): the topic's term logits tilt the corpus's term
+  distribution, ``beta_k(g) ∝ p_g exp(a z_gk)``, with the one scale ``a`` that best
+  explains the training counts.
+
+:data:`READOUTS` maps each name to its function, and :func:`read_topics` is the policy
+the estimator applies: which readout ``"auto"`` stands for, and which relevance weight
+ranks the terms (:func:`choose_relevance` on short documents).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 #: Largest relevance weight (above 1: probability weighted further by frequency).
 MAX_RELEVANCE = 2.0
+#: What ``topic_readout="auto"`` stands for.
+AUTO_READOUT = "background"
+#: Below this many distinct terms per training document, "background" ranks terms by
+#: probability (relevance weight 1) by default; from it, by relevance 0.3.
+SHORT_DOCUMENT_TERMS = 30.0
+#: Base relevance weight of each readout that ranks by relevance (long documents).
+DEFAULT_RELEVANCE = {"background": 0.3, "data": 0.5}
+#: Base relevance weight of "background" on short documents.
+SHORT_DOCUMENT_RELEVANCE = 1.0
+#: Diversity of the top 25 terms the default relevance weight may give up against the
+#: base weight (:func:`choose_relevance`).
+RELEVANCE_DIVERSITY_TOLERANCE = 0.02
 
 
 def data_topic_term(
@@ -334,3 +356,113 @@ def choose_relevance(
             break
         chosen = lam
     return float(chosen)
+
+
+# ----------------------------------------------------------------- the policy
+@dataclass(frozen=True)
+class TrainedWeights:
+    """What a readout reads: the trained weights and the training counts.
+
+    ``X`` (n_docs, n_terms) counts; ``term_logits`` ``z = le W2 + b`` (n_terms,
+    n_topics); ``term_topic`` ``lt = sigmoid(z)``; ``doc_topic`` ``ld`` (n_docs,
+    n_topics); ``term_prob`` the terms' share of the training tokens (n_terms,).
+    """
+
+    X: sp.csr_matrix
+    term_logits: np.ndarray
+    term_topic: np.ndarray
+    doc_topic: np.ndarray
+    term_prob: np.ndarray
+
+
+@dataclass(frozen=True)
+class TopicReadout:
+    """Topics read from the weights: ``components`` (n_topics, n_terms), the readout's
+    name, its fitted scale (``"background"`` only) and the default relevance weight
+    (None for ``"embedding"``, which ranks by ``lt`` itself)."""
+
+    name: str
+    components: np.ndarray
+    background_scale: float | None
+    relevance_lambda: float | None
+
+
+def _background(weights: TrainedWeights, scale: float | None) -> tuple[np.ndarray, float | None]:
+    if scale is None:
+        scale = fit_background_scale(
+            weights.X, weights.term_logits, weights.term_prob, weights.doc_topic
+        )
+    scale = float(scale)
+    return background_topic_term(weights.term_logits, weights.term_prob, scale), scale
+
+
+def _data(weights: TrainedWeights, scale: float | None) -> tuple[np.ndarray, float | None]:
+    return data_topic_term(weights.X, weights.term_topic, weights.doc_topic), None
+
+
+def _embedding(weights: TrainedWeights, scale: float | None) -> tuple[np.ndarray, float | None]:
+    return weights.term_topic.T.copy(), None
+
+
+#: Every readout by name: ``(weights, saved scale or None) -> (components, scale)``.
+READOUTS: dict[str, Callable[[TrainedWeights, float | None], tuple[np.ndarray, float | None]]] = {
+    "background": _background,
+    "data": _data,
+    "embedding": _embedding,
+}
+
+
+def resolve_readout(name: str) -> str:
+    """The readout ``"auto"`` stands for; other names as given."""
+    return AUTO_READOUT if name == "auto" else name
+
+
+def short_documents(X: sp.spmatrix) -> bool:
+    """Whether the training documents average fewer than :data:`SHORT_DOCUMENT_TERMS`
+    distinct terms."""
+    return bool(X.nnz / max(X.shape[0], 1) < SHORT_DOCUMENT_TERMS)
+
+
+def base_relevance(readout: str, X: sp.spmatrix) -> float:
+    """A readout's base relevance weight: :data:`DEFAULT_RELEVANCE`, or for
+    ``"background"`` on short documents :data:`SHORT_DOCUMENT_RELEVANCE` (which
+    :func:`read_topics` raises by :func:`choose_relevance`)."""
+    if readout == "background" and short_documents(X):
+        return SHORT_DOCUMENT_RELEVANCE
+    return DEFAULT_RELEVANCE[readout]
+
+
+def read_topics(
+    readout: str, weights: TrainedWeights, background_scale: float | None = None
+) -> TopicReadout:
+    """Read topics with readout ``readout`` (``"auto"`` allowed), and pick its weight.
+
+    Parameters
+    ----------
+    readout : str
+        A name of :data:`READOUTS`, or ``"auto"``.
+    weights : TrainedWeights
+    background_scale : float, optional
+        The scale of ``"background"`` already fitted (a loaded model, or another
+        relevance weight on the same fit); None fits it.
+
+    Returns
+    -------
+    TopicReadout
+    """
+    name = resolve_readout(readout)
+    components, scale = READOUTS[name](weights, background_scale)
+    lam: float | None
+    if name == "embedding":
+        lam = None
+    elif name == "background" and short_documents(weights.X):
+        lam = choose_relevance(
+            components,
+            weights.term_prob,
+            SHORT_DOCUMENT_RELEVANCE,
+            tolerance=RELEVANCE_DIVERSITY_TOLERANCE,
+            max_lambda=MAX_RELEVANCE,
+        )
+    else:
+        lam = base_relevance(name, weights.X)
+    return TopicReadout(name, components, scale, lam)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .._params import params_to_json
 from ..model.supervised import Labels
 
 #: Parameters a resumed fit may change: they do not alter the training arithmetic
@@ -29,21 +29,6 @@ RESUMABLE_CHANGES = (
     "transform_steps",
     "label_readout",
 )
-
-
-def _plain(value: Any) -> Any:
-    """A parameter as JSON: paths as strings; objects that cannot be compared as None."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    if callable(value):  # a tokenizer: its name (the code itself is never kept)
-        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
-    return None  # e.g. in-memory KeyedVectors or a RandomState
 
 
 def fingerprint(
@@ -84,7 +69,10 @@ def fingerprint(
         digest.update(np.ascontiguousarray(labels.targets).tobytes())
         label_digest = digest.hexdigest()
     return {
-        "params": {k: _plain(v) for k, v in sorted(params.items()) if k not in RESUMABLE_CHANGES},
+        "params": params_to_json(
+            {k: v for k, v in sorted(params.items()) if k not in RESUMABLE_CHANGES},
+            code_names=True,
+        ),
         "n_documents": len(docs),
         "corpus_sha256": corpus.hexdigest(),
         "labels_sha256": label_digest,
