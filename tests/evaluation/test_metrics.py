@@ -15,7 +15,7 @@ from gensim.corpora import Dictionary
 from gensim.models import CoherenceModel
 
 from neurotopic.errors import NeurotopicError
-from neurotopic.evaluation import metrics
+from neurotopic.evaluation import classification, coherence, metrics, topic_overlap
 from neurotopic.evaluation.evaluate import evaluate_topics
 from neurotopic.evaluation.metrics import (
     c_v,
@@ -59,9 +59,23 @@ def bbc() -> list[list[str]]:
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(metrics, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8
-    assert result.failed == 0
+    attempted = 0
+    for module in (classification, coherence, topic_overlap):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 8
+
+
+def test_metrics_module_re_exports_the_public_names() -> None:
+    for name in metrics.__all__:
+        assert getattr(metrics, name).__module__ in {
+            classification.__name__,
+            coherence.__name__,
+            topic_overlap.__name__,
+        }
+    assert metrics.CV_EPSILON == 1e-12 and metrics.LOG_FEATURE_EPSILON == 1e-10
+    assert metrics.ACCURACY_FEATURES == ("probabilities", "log", "raw")
 
 
 # --------------------------------------------------------------------------------- npmi

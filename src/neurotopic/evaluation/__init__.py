@@ -1,9 +1,11 @@
 """Evaluation: measuring and comparing topic models.
 
 The shared evaluation protocol (:mod:`~neurotopic.evaluation.evaluate`), the coherence,
-diversity and classification metrics (:mod:`~neurotopic.evaluation.metrics`), and the
-comparison with LDA and other topic models (:mod:`~neurotopic.evaluation.compare`,
-:mod:`~neurotopic.evaluation.peers`).  ``neurotopic.evaluation`` was once the module now at
+diversity and classification metrics (:mod:`~neurotopic.evaluation.metrics`, which gathers
+:mod:`~neurotopic.evaluation.coherence`, :mod:`~neurotopic.evaluation.topic_overlap` and
+:mod:`~neurotopic.evaluation.classification`), and the comparison with LDA and other topic
+models (:mod:`~neurotopic.evaluation.compare`, fitting :mod:`~neurotopic.evaluation.baselines`
+and :mod:`~neurotopic.evaluation.peers`).  ``neurotopic.evaluation`` was once the module now at
 ``neurotopic.evaluation.evaluate``; its names are re-exported here.
 """
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,12 +38,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import NeurotopicError
-from ..estimator import NeuralTopicModel, _check_texts, resolve_device
+from ..text.documents import check_texts as _check_texts
 from ..text.text import Analyzer, Document, PhraseModel
 from ..text.vocabulary import Vocabulary, analyse_corpus, resolve_language
+from .baselines import BASELINES, Baseline, fit_ntm
 from .evaluate import evaluate_topics, reference_tokens
 from .peers import INSTALL as _PEER_INSTALL
-from .peers import Embeddings, embed_documents, fit_bertopic, fit_fastopic, installed
+from .peers import Embeddings, embed_documents, installed
 
 __all__ = [
     "ComparisonRow",
@@ -208,138 +208,6 @@ def _reference_tokenizer(
     return analyzer.tokens
 
 
-def _uniform_rows(theta: np.ndarray, empty: list[int]) -> None:
-    theta[empty] = 1.0 / theta.shape[1]
-
-
-@dataclass(frozen=True)
-class _Baseline:
-    """What every baseline's fit reads: the shared terms and the run's settings."""
-
-    texts: Sequence[Document]
-    doc_terms: list[list[str]]
-    vocabulary: Vocabulary
-    k: int
-    seed: int
-    iterations: int
-    passes: int
-    workers: int
-    embeddings: Embeddings | None
-
-
-_Fitted = tuple[list[list[str]], np.ndarray, dict[str, Any]]
-
-
-def _fit_tomotopy(job: _Baseline) -> _Fitted:
-    """Gibbs-sampling LDA with tomotopy; returns topics, theta (D, K) and extras."""
-    import tomotopy as tp
-
-    doc_terms, k = job.doc_terms, job.k
-    # Symmetric priors, tomotopy's defaults.  tomotopy would also re-estimate alpha every
-    # 10 iterations by default (an asymmetric prior); optim_interval=0 keeps it fixed.
-    model = tp.LDAModel(k=k, alpha=0.1, eta=0.01, seed=job.seed)
-    model.optim_interval = 0
-    added: list[int] = []  # training document of each tomotopy document
-    for d, terms in enumerate(doc_terms):
-        if terms:  # tomotopy cannot hold an empty document
-            model.add_doc(terms)
-            added.append(d)
-    with warnings.catch_warnings():
-        # tomotopy warns on every call that workers != 1 is not reproducible; so documented.
-        warnings.filterwarnings("ignore", message="The training result may differ")
-        model.train(job.iterations, workers=job.workers)
-    theta = np.zeros((len(doc_terms), k))  # (D, K)
-    # The corpus view iterates but cannot be indexed.
-    for d, doc in zip(added, list(model.docs), strict=True):
-        theta[d] = doc.get_topic_dist()
-    empty = sorted(set(range(len(doc_terms))) - set(added))
-    _uniform_rows(theta, empty)
-    topics = [[w for w, _ in model.get_topic_words(t, top_n=TOP_N)] for t in range(k)]
-    extras = {"empty_documents": len(empty), "ll_per_word": float(model.ll_per_word)}
-    return topics, theta, extras
-
-
-def _fit_gensim(job: _Baseline) -> _Fitted:
-    """Online variational LDA with gensim's LdaMulticore; returns topics, theta, extras."""
-    from gensim.corpora import Dictionary
-    from gensim.models import LdaMulticore
-
-    doc_terms, k = job.doc_terms, job.k
-    dictionary = Dictionary(doc_terms)
-    corpus = [dictionary.doc2bow(terms) for terms in doc_terms]
-    # gensim's default priors (symmetric alpha = eta = 1/K); eval_every=None skips the
-    # perplexity estimates that only feed the log.
-    model = LdaMulticore(
-        corpus,
-        num_topics=k,
-        id2word=dictionary,
-        passes=job.passes,
-        workers=job.workers,
-        random_state=job.seed,
-        chunksize=2000,
-        eval_every=None,
-    )
-    theta = np.zeros((len(corpus), k))  # (D, K)
-    for d, bow in enumerate(corpus):
-        # gensim still leaves out topics below 1e-8; they stay 0 here.
-        for t, p in model.get_document_topics(bow, minimum_probability=0.0):
-            theta[d, t] = p
-    empty = [d for d, bow in enumerate(corpus) if not bow]
-    _uniform_rows(theta, empty)
-    topics = [[w for w, _ in model.show_topic(t, topn=TOP_N)] for t in range(k)]
-    return topics, theta, {"empty_documents": len(empty)}
-
-
-def _fit_ntm(
-    texts: Sequence[Document], k: int, params: dict[str, Any], *, seed: int
-) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
-    """The Neural Topic Model; returns topics, theta (training documents) and extras."""
-    model = NeuralTopicModel(k, random_state=seed, **params).fit(texts)
-    rates = [h["triples_per_second"] for h in model.history_]
-    rates = [r for r in rates if isinstance(r, int | float) and math.isfinite(r)]
-    extras = {
-        "n_terms": len(model.terms_),
-        "preprocess_seconds": float(model.fit_seconds_.get("text", float("nan"))),
-        "stage_seconds": dict(model.fit_seconds_),
-        "triples_per_second": float(np.mean(rates)) if rates else float("nan"),
-        "heldout_ranking_accuracy": float(model.history_[-1]["heldout_ranking_accuracy"]),
-        "epochs_run": model.n_epochs_,
-        "topic_readout": model.topic_readout_,
-        "device": str(resolve_device(model.device)),
-    }
-    return model.topics(TOP_N), np.asarray(model.doc_topic_), extras
-
-
-def _fit_bertopic(job: _Baseline) -> _Fitted:
-    """BERTopic (k-means) on the shared terms; see :mod:`neurotopic.peers`."""
-    assert job.embeddings is not None
-    terms = job.vocabulary.terms
-    return fit_bertopic(job.doc_terms, terms, job.embeddings, job.k, seed=job.seed, top_n=TOP_N)
-
-
-def _fit_fastopic(job: _Baseline) -> _Fitted:
-    """FASTopic on the shared terms; see :mod:`neurotopic.peers`."""
-    assert job.embeddings is not None
-    return fit_fastopic(
-        job.texts,
-        job.vocabulary.doc_term_matrix(job.doc_terms),
-        job.vocabulary.terms,
-        job.embeddings,
-        job.k,
-        seed=job.seed,
-        top_n=TOP_N,
-    )
-
-
-#: The baselines: each reads the shared terms (:func:`prepare_terms`) of the texts.
-_BASELINES: dict[str, Callable[[_Baseline], _Fitted]] = {
-    "tomotopy": _fit_tomotopy,
-    "gensim": _fit_gensim,
-    "bertopic": _fit_bertopic,
-    "fastopic": _fit_fastopic,
-}
-
-
 def compare_models(
     texts: Sequence[Document],
     n_topics: Sequence[int],
@@ -436,7 +304,9 @@ def compare_models(
             report(f"fitting {name} K={k}")
             start = time.perf_counter()
             if name == "ntm":
-                topics, theta, extras = _fit_ntm(texts, int(k), params, seed=random_state)
+                topics, theta, extras = fit_ntm(
+                    texts, int(k), params, seed=random_state, top_n=TOP_N
+                )
             else:
                 if name in EMBEDDING_MODELS and embeddings is None:
                     report("embedding the documents")
@@ -444,7 +314,7 @@ def compare_models(
                     start += embeddings.seconds  # counted below, as for precomputed ones
                 doc_terms, vocab = prepare_terms(texts, **prep)
                 prep_seconds = time.perf_counter() - start
-                job = _Baseline(
+                job = Baseline(
                     texts,
                     doc_terms,
                     vocab,
@@ -454,8 +324,9 @@ def compare_models(
                     lda_passes,
                     workers,
                     embeddings,
+                    TOP_N,
                 )
-                topics, theta, extras = _BASELINES[name](job)
+                topics, theta, extras = BASELINES[name](job)
                 extras.update(n_terms=len(vocab), preprocess_seconds=prep_seconds)
             seconds = time.perf_counter() - start
             if name in EMBEDDING_MODELS and embeddings is not None:

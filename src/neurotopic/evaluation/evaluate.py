@@ -12,14 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..text.text import Document, normalize_tokens, tokenize
-from .metrics import (
-    c_v,
-    diversity,
-    doc_topic_accuracy,
-    doc_topic_multilabel_f1,
-    is_multilabel,
-    npmi,
-)
+from .classification import doc_topic_accuracy, doc_topic_multilabel_f1, is_multilabel
+from .coherence import c_v, npmi
+from .topic_overlap import diversity
 
 
 def reference_tokens(

@@ -30,13 +30,16 @@ import importlib.util
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import NeurotopicError
 from ..text.text import Document
+
+if TYPE_CHECKING:  # baselines imports this module
+    from .baselines import Baseline, Fitted
 
 __all__ = ["Embeddings", "embed_documents"]
 
@@ -139,20 +142,19 @@ def _top_terms(weights: np.ndarray, vocab: list[str], top_n: int) -> list[list[s
     return [[vocab[j] for j in row] for row in order]
 
 
-def fit_bertopic(
-    doc_terms: Sequence[Sequence[str]],
-    vocab: list[str],
-    embeddings: Embeddings,
-    k: int,
-    *,
-    seed: int,
-    top_n: int,
-) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
-    """BERTopic with k-means; returns topics, one-hot rows (D, K) and extras."""
+def fit_bertopic(job: Baseline) -> Fitted:
+    """BERTopic with k-means on ``job``'s shared terms and embeddings.
+
+    Returns its ``job.top_n`` terms per topic, one-hot rows of shape (D, K) and extras.
+    """
     from bertopic import BERTopic
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
+
+    assert job.embeddings is not None
+    doc_terms, vocab, embeddings = job.doc_terms, job.vocabulary.terms, job.embeddings
+    k, seed, top_n = job.k, job.seed, job.top_n
 
     index = {term: i for i, term in enumerate(vocab)}
     encoded = [_term_token(i) for i in range(len(vocab))]
@@ -189,20 +191,19 @@ class _PreparedBow:
         return {"train_bow": self.bow, "vocab": self.vocab, "train_texts": list(docs)}
 
 
-def fit_fastopic(
-    texts: Sequence[Document],
-    bow: sp.csr_matrix,
-    vocab: list[str],
-    embeddings: Embeddings,
-    k: int,
-    *,
-    seed: int,
-    top_n: int,
-) -> tuple[list[list[str]], np.ndarray, dict[str, Any]]:
-    """FASTopic with its defaults on the counts ``bow`` (n_docs, n_terms) of ``vocab``;
-    returns topics, theta (D, K) and extras."""
+def fit_fastopic(job: Baseline) -> Fitted:
+    """FASTopic with its defaults on the counts of ``job``'s shared terms.
+
+    The bag of words is ``job.vocabulary.doc_term_matrix(job.doc_terms)``, shape
+    (D, n_terms).  Returns ``job.top_n`` terms per topic, theta of shape (D, K) and extras.
+    """
     import torch
     from fastopic import FASTopic
+
+    assert job.embeddings is not None
+    bow = job.vocabulary.doc_term_matrix(job.doc_terms)
+    texts, vocab, embeddings = job.texts, job.vocabulary.terms, job.embeddings
+    k, seed, top_n = job.k, job.seed, job.top_n
 
     n_docs, n_terms = bow.shape
     low_memory = n_docs * max(n_terms, 1) > FASTOPIC_DENSE_LIMIT
