@@ -30,7 +30,7 @@ from neurotopic.datasets import load_dataset
 from neurotopic.model.network import NTMNetwork
 from neurotopic.train.optim import DenseAdam, RowAdam
 from neurotopic.train.sampling import TripleSampler
-from neurotopic.train.training import hinge_gradients
+from neurotopic.train.step import hinge_gradients
 
 N_TRANSFORM = 200
 

@@ -28,7 +28,7 @@ from neurotopic.text.corpus import read_corpus
 from neurotopic.train.optim import DenseAdam, RowAdam
 from neurotopic.train.pipeline import FitPipeline
 from neurotopic.train.sampling import TripleSampler
-from neurotopic.train.training import StepScratch, TrainConfig, compute_step
+from neurotopic.train.step import StepScratch, TrainConfig, compute_step
 
 ROOT = Path(__file__).resolve().parents[1]
 

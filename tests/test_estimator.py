@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from neurotopic import NeuralTopicModel, NeurotopicError
+from neurotopic._runtime import resolve_device
 from neurotopic.datasets import load_wordnet_glosses
-from neurotopic.estimator import resolve_device
 from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
 from neurotopic.model.readout import background_topic_term, base_relevance, log_likelihood
 from neurotopic.train import training

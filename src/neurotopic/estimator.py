@@ -12,16 +12,15 @@ import scipy.sparse as sp
 from gensim.models import KeyedVectors
 from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._params import default_negative_pool, default_shuffle_window, validate_params
-from ._runtime import resolve_device
 from .errors import NeurotopicError
 from .model.inference import fold_in, softmax_rows
 from .model.pretrain import initial_doc_logits
 from .model.readout import TrainedWeights, read_topics, relevance, top_term_ids
-from .model.supervised import Labels, decode, indicator, labels_meta, output_scores
+from .model.supervised import Labels, decode, labels_meta, output_scores
+from .model.tasks import get_task
 from .persist import load_model, save_model
 from .text.documents import Document, check_texts
 from .text.text import Analyzer
@@ -29,8 +28,6 @@ from .text.vocabulary import Vocabulary
 from .train.pipeline import FitPipeline
 from .train.sampling import IncidenceIndex
 from .train.threads import resolve_n_jobs, thread_budget
-
-__all__ = ["NeuralTopicModel", "resolve_device"]
 
 logger = logging.getLogger("neurotopic")
 
@@ -609,7 +606,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 "this model is unsupervised; fit it with a task (task='classification', "
                 "'multilabel' or 'regression') and labels to predict"
             )
-        if need_proba and task == "regression":
+        if need_proba and not get_task(task).has_proba:
             raise NeurotopicError("predict_proba needs a classification or multi-label model")
         return str(task)
 
@@ -656,12 +653,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         as scikit-learn's classifiers and regressors define ``score``."""
         task = self._check_supervised()
         docs = check_texts(texts)
-        predicted = self.predict(docs)
-        if task == "regression":
-            return float(r2_score(np.asarray(y, dtype=np.float64), predicted))
-        if task == "multilabel":
-            return float(accuracy_score(indicator(y, list(self.classes_)), predicted))
-        return float(accuracy_score(np.asarray(y, dtype=object), predicted.astype(object)))
+        return get_task(task).score(y, self.predict(docs), list(self.classes_))
 
     def doc_term_matrix(self, texts: Sequence[Document]) -> sp.csr_matrix:
         """Term counts of documents over the fitted vocabulary, shape (n_docs, n_terms)."""

@@ -41,6 +41,7 @@ from .io import (
     write_json,
 )
 from .model.supervised import LABEL_FEATURES, Labels
+from .model.tasks import get_task
 from .text.stage import TextStage
 from .train.threads import resolve_n_jobs, thread_budget
 
@@ -153,7 +154,7 @@ def load_model(cls: type[NeuralTopicModel], path: str | os.PathLike[str]) -> Neu
         meta = config.get("labels")
         if meta is not None:
             weight, bias = arrays["label_weight"], arrays["label_bias"]
-            n_out = 1 if meta["task"] == "regression" else len(meta["classes"])
+            n_out = get_task(meta["task"]).n_outputs(len(meta["classes"]))
             if weight.shape != (model.n_topics, n_out) or bias.shape != (n_out,):
                 raise corrupt("the label layer does not match the labels")
             labels = Labels(

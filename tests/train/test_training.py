@@ -21,18 +21,16 @@ from neurotopic.train import training
 from neurotopic.train.kernels import gather_rows
 from neurotopic.train.optim import RowAdam
 from neurotopic.train.sampling import Batch, TripleSampler
-from neurotopic.train.threads import numba_pool_size
-from neurotopic.train.training import (
+from neurotopic.train.step import (
     StepScratch,
     Supervision,
     TrainConfig,
     _autograd_step,
     compute_step,
-    evaluate_triples,
     hinge_gradients,
-    stopped_early,
-    train,
 )
+from neurotopic.train.threads import numba_pool_size
+from neurotopic.train.training import evaluate_triples, stopped_early, train
 
 HISTORY_KEYS = {
     "epoch",
@@ -379,8 +377,8 @@ def test_a_step_gives_the_same_numbers_on_any_thread_count(threads: tuple[int, i
         network = NTMNetwork(torch.from_numpy(le), n_docs, k)
         with torch.no_grad():
             network.topic_weight.normal_(0.0, 0.1)
-        scratch = training.StepScratch(n_docs, n_terms)
-        result = training.hinge_gradients(network, terms, pos, neg, 0.5, scratch=scratch)
+        scratch = StepScratch(n_docs, n_terms)
+        result = hinge_gradients(network, terms, pos, neg, 0.5, scratch=scratch)
         assert result.softmax is not None
         out.append((*result.softmax, network.topic_weight.grad, result.hinge))
     numba.set_num_threads(previous[0])

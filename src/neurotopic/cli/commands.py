@@ -24,6 +24,7 @@ from .. import io
 from .._runtime import resolve_device
 from ..errors import NeurotopicError
 from ..estimator import NeuralTopicModel
+from ..model.tasks import get_task
 from ..text.corpus import read_corpus
 from ..text.embeddings import load_vectors
 from ..train import checkpoint, distributed
@@ -158,7 +159,7 @@ def _fit_under_lock(
                 args.corpus, text_field=args.text_field, label_field=args.label_field
             )
             y: Any = labels
-            if args.task == "multilabel" and labels is not None:
+            if args.task and get_task(args.task).reads_label_sets and labels is not None:
                 y = _multilabel_sets(labels)
             model = _fit_and_save(
                 texts, args, out, args.force, y, checkpoint_dir=ckpt, rank=comm.rank
@@ -220,7 +221,8 @@ def _cmd_predict(args: argparse.Namespace) -> None:
         )
     texts, _ = read_corpus(args.corpus, text_field=args.text_field)
     predicted = model.predict(texts)
-    proba = None if model.task_ == "regression" else model.predict_proba(texts)
+    task = get_task(model.task_)
+    proba = model.predict_proba(texts) if task.has_proba else None
     classes = [str(c) for c in getattr(model, "classes_", [])]
 
     def write(tmp: Path) -> None:
@@ -228,12 +230,7 @@ def _cmd_predict(args: argparse.Namespace) -> None:
             writer = csv.writer(fh)
             writer.writerow(["doc", "prediction", *[f"p_{c}" for c in classes]])
             for d in range(len(texts)):
-                if model.task_ == "multilabel":
-                    label = "|".join(c for c, on in zip(classes, predicted[d], strict=True) if on)
-                elif model.task_ == "regression":
-                    label = f"{float(predicted[d]):.6g}"
-                else:
-                    label = str(predicted[d])
+                label = task.prediction_text(predicted[d], classes)
                 probs = [] if proba is None else [f"{p:.6f}" for p in proba[d]]
                 writer.writerow([d, label, *probs])
 
@@ -246,7 +243,8 @@ def _label_values(labels: list[Any] | None, model: NeuralTopicModel) -> Any:
     the model is multi-label, whose CSV labels are separated by ``|``), else as read."""
     if labels is None:
         return None
-    if model.task_ == "multilabel" or any(isinstance(v, list) for v in labels):
+    label_sets = model.task_ is not None and get_task(model.task_).reads_label_sets
+    if label_sets or any(isinstance(v, list) for v in labels):
         return _multilabel_sets(labels)
     return labels
 

@@ -116,7 +116,7 @@ def ranking_hinge_grad(hinge: torch.Tensor, *, mean: bool) -> tuple[torch.Tensor
     With ``a = [hinge > 0]``, divided by the number of triples for the mean, it is
     ``-sum_j a[b, j]`` on ``ls_pos[b]`` and ``a[b, j]`` on ``ls_neg[b, j]``: what
     autograd gives through :func:`ranking_hinge`, and what the hand-written steps
-    (:func:`neurotopic.training.hinge_gradients`, :func:`neurotopic.inference.fold_in`)
+    (:func:`neurotopic.train.step.hinge_gradients`, :func:`neurotopic.inference.fold_in`)
     carry on to ``lt`` and ``ld`` through the dot products.
 
     Parameters

@@ -42,7 +42,8 @@ from ..model.network import NTMNetwork
 from ..text.stage import TextStage
 from .distributed import Collective
 from .fingerprint import difference
-from .training import Supervision, TrainState
+from .step import Supervision
+from .training import TrainState
 
 FORMAT = "neurotopic-checkpoint"
 FORMAT_VERSION = 1

@@ -1,7 +1,7 @@
 """Compiled CPU passes of the training loop (numba): the hinge step and the negatives.
 
 * :func:`hinge_pass`: the ranking hinge of a batch and its gradient in one pass per
-  triple.  :func:`neurotopic.training.hinge_gradients` in torch makes about eight
+  triple.  :func:`neurotopic.train.step.hinge_gradients` in torch makes about eight
   passes over ``(B, n_neg, K)`` arrays per step (gathers, products, sums, a scatter);
   this reads each triple's two K-vectors once and accumulates its gradient in place,
   which is what bounds a step on the CPU (memory traffic, not arithmetic).

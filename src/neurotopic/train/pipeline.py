@@ -50,8 +50,9 @@ from .checkpoint import Checkpoint
 from .distributed import ProcessGroup
 from .fingerprint import fingerprint
 from .sampling import TripleSampler
+from .step import Supervision, TrainConfig
 from .threads import resolve_n_jobs, thread_budget
-from .training import Supervision, TrainConfig, TrainState, train
+from .training import TrainState, train
 
 if TYPE_CHECKING:
     from ..estimator import NeuralTopicModel

@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import io
 from .._version import __version__
 from ..errors import NeurotopicError
+from ..model.tasks import get_task
 from . import plot
 from ._topic_data import label_topic_matrix
 
@@ -265,7 +266,8 @@ def build_report(
     labels_section = ""
     # A regression target has no classes to average over or classify: the heatmap shows
     # the model's weights, and evaluate gets no labels.
-    heat_labels = None if getattr(model, "task_", None) == "regression" else labels
+    task = getattr(model, "task_", None)
+    heat_labels = None if task is not None and not get_task(task).has_proba else labels
     if heat_labels is not None or getattr(model, "label_weight_", None) is not None:
         names, matrix, what = label_topic_matrix(model, texts, heat_labels, doc_topic=doc_topic)
         specs["labels"] = plot.label_heatmap_from_matrix(names, matrix, what).to_dict()
