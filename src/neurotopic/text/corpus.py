@@ -464,9 +464,13 @@ def read_corpus(
 
     Parameters
     ----------
-    path, text_field, label_field
-        As :func:`iter_corpus`: the file, and the JSON key or CSV column of the text and
-        of a label (``None``: no labels).
+    path : str or os.PathLike
+        A ``.txt``, ``.jsonl`` or ``.csv`` file, optionally with ``.gz`` appended.
+    text_field : str, default "text"
+        The JSON key (``.jsonl``) or column (``.csv``) holding the text.  Ignored for
+        ``.txt``.
+    label_field : str or None, default None
+        The JSON key or column holding a label; ``None`` for no labels.
 
     Returns
     -------

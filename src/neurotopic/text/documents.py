@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NeurotopicError
-from .text import Document
-
-__all__ = ["Document", "check_texts"]
+from .text import Document as Document
 
 
 def check_texts(texts: Any, what: str = "texts") -> list[Document]:
