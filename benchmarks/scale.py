@@ -373,13 +373,13 @@ def report(
         "",
         f"`{big['command']}`: one process, wall time and peak RSS from `/usr/bin/time -v`.",
         "",
-        "| measure | neurotopic | bar |",
-        "|---|---|---|",
-        f"| end to end, {big['docs']:,} documents | {big['seconds']:.0f} s | <= 300 s |",
-        f"| peak RSS | {big['rss_gb']:.2f} GB | <= 6 GB |",
-        f"| planted-topic recovery | {big['recovery']:.3f} | >= 0.7 |",
+        "| measure | neurotopic |",
+        "|---|---|",
+        f"| end to end, {big['docs']:,} documents | {big['seconds']:.0f} s |",
+        f"| peak RSS | {big['rss_gb']:.2f} GB |",
+        f"| planted-topic recovery | {big['recovery']:.3f} |",
         f"| training triples per second (mean over {big['epochs']} epochs) | "
-        f"{big['triples_per_second']:,.0f} | >= 2,000,000 |",
+        f"{big['triples_per_second']:,.0f} |",
         "",
         "Seconds per stage of the fit (`config.json`): "
         + ", ".join(f"{k} {v}" for k, v in big["stages"].items())

@@ -205,12 +205,10 @@ def single_label(name: str, rows: list[str], notes: list[str]) -> None:
         f"| {name} | {k} | {base:.3f} | {lda:.3f} | {ntm:.3f} | {joint_acc:.3f} "
         f"| **{snt_acc:.3f}** | {ratio:.3f} | {npmi_plain:.3f} | {npmi_snt:.3f} | {snt_fit:.0f} |"
     )
-    goal = "reached" if ratio >= 0.95 else "below"
     gap = npmi_snt - npmi_plain
-    coherent = "reached" if gap >= -0.02 else "below"
     notes.append(
-        f"- {name}: sNTM at 0.95 x TF-IDF or better: {goal} ({ratio:.3f}); "
-        f"NPMI within 0.02 of unsupervised: {coherent} ({gap:+.3f})"
+        f"- {name}: sNTM refit accuracy / TF-IDF's: {ratio:.3f}; "
+        f"NPMI of the sNTM minus the unsupervised NTM's: {gap:+.3f}"
     )
 
 
@@ -230,12 +228,11 @@ def multi_label(rows: list[str]) -> None:
     ovr.fit(vec.fit_transform(train), indicator(y_train, classes))
     base_f1 = f1_score(truth, ovr.predict(vec.transform(test)), average="micro")
     print(f"  tfidf ovr {base_f1:.3f}, sNTM joint {joint_f1:.3f}, refit {snt_f1:.3f}", flush=True)
-    goal = "reached" if snt_f1 >= 0.95 * base_f1 else "below"
     rows.append(
         f"| multi-label micro-F1 | WordNet words ({len(data.texts)} words, 45 labels), K=50 "
         f"| {base_f1:.3f} (one-vs-rest TF-IDF + logistic regression, C=10) | {joint_f1:.3f} "
         f"| **{snt_f1:.3f}** "
-        f"| {snt_f1 / base_f1:.3f} ({goal}) |"
+        f"| {snt_f1 / base_f1:.3f} |"
     )
 
 
@@ -254,11 +251,10 @@ def regression(rows: list[str]) -> None:
     joint_r2 = r2_score(y_test, joint)
     r2 = r2_score(y_test, refit)
     print(f"  tfidf ridge {base:.3f}, sNTM joint {joint_r2:.3f}, refit {r2:.3f}", flush=True)
-    goal = "reached" if r2 >= 0.95 * base else "below"
     ratio = f"{r2 / base:.3f}" if base > 0 else "n/a"
     rows.append(
         f"| regression R^2 | NewsArticles publication day, K=50 | {base:.3f} (TF-IDF + ridge, "
-        f"alpha tuned) | {joint_r2:.3f} | **{r2:.3f}** | {ratio} ({goal}) |"
+        f"alpha tuned) | {joint_r2:.3f} | **{r2:.3f}** | {ratio} |"
     )
 
 
@@ -426,7 +422,7 @@ SINGLE_HEADER = [
     "|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 OTHER_HEADER = [
-    "| task | data | baseline | sNTM joint | sNTM refit | refit / baseline (bar: 0.95) |",
+    "| task | data | baseline | sNTM joint | sNTM refit | refit / baseline |",
     "|---|---|---|---|---|---|",
 ]
 

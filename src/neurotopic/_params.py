@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -299,6 +299,35 @@ def validate_params(params: Mapping[str, Any]) -> None:
             if len(shown) > 80:
                 shown = f"{shown[:77]}..."
             raise NeurotopicError(f"{name} must be {_alternatives(constraints)}, got {shown}")
+
+
+# ------------------------------------------------------- arguments of methods
+def check_top_n(top_n: int) -> int:
+    """``top_n`` of the topic methods and views: an integer of at least 1."""
+    if not _is_integer(top_n) or top_n < 1:
+        raise NeurotopicError(f"top_n must be an integer of at least 1, got {top_n!r}")
+    return int(top_n)
+
+
+def check_labels(n_texts: int | None, labels: Sized | None, what: str = "texts") -> None:
+    """Labels come with their texts, one per text (views, ``evaluate``, the report).
+
+    Parameters
+    ----------
+    n_texts : int or None
+        The number of texts, or None when none were given.
+    labels : sized or None
+    what : str
+        What the texts are called in the message.
+    """
+    if labels is None:
+        return
+    if n_texts is None:
+        raise NeurotopicError(f"labels need their texts; pass {what} and labels together")
+    if len(labels) != n_texts:
+        raise NeurotopicError(
+            f"got {len(labels)} labels for {n_texts} {what}; pass one label per text"
+        )
 
 
 # ------------------------------------------------------- size-dependent defaults

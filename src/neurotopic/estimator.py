@@ -14,7 +14,13 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._params import default_negative_pool, default_shuffle_window, validate_params
+from ._params import (
+    check_labels,
+    check_top_n,
+    default_negative_pool,
+    default_shuffle_window,
+    validate_params,
+)
 from .errors import NeurotopicError
 from .model.inference import fold_in, softmax_rows
 from .model.pretrain import initial_doc_logits
@@ -706,8 +712,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         -------
         list of list of (str, float)
         """
-        if top_n < 1:
-            raise NeurotopicError(f"top_n must be at least 1, got {top_n}")
+        check_top_n(top_n)
         scores = self.topic_scores().copy()
         hidden = {w.lower() for w in exclude}
         if hidden:
@@ -786,10 +791,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         docs = check_texts(texts, "texts") if texts is not None else None
         if docs is None:
             raise NeurotopicError("evaluate needs reference texts; pass the corpus to evaluate on")
-        if labels is not None and len(labels) != len(docs):
-            raise NeurotopicError(
-                f"got {len(labels)} labels for {len(docs)} texts; pass one label per text"
-            )
+        check_labels(len(docs), labels)
         doc_topic = self.transform(docs) if labels is not None else None
         result = evaluate_topics(
             self.topics(top_n=25),

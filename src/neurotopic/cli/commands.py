@@ -366,7 +366,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         )
         labels = _label_values(read, model)
     elif args.dataset:
-        from .datasets import load_dataset
+        from ..datasets import load_dataset
 
         data = load_dataset(args.dataset)
         texts, labels = data.texts, data.labels

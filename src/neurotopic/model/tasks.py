@@ -91,8 +91,7 @@ def encode_labels(task: str, y: Any, n_docs: int) -> Labels:
         On a missing or mis-sized ``y``, a single class, a label present in only one
         document, or a non-numeric or constant regression target.
     """
-    if task not in TASKS:
-        raise NeurotopicError(f"task must be None or one of {', '.join(TASKS)}, got {task!r}")
+    kind = get_task(task)
     if y is None:
         raise NeurotopicError(f"task={task!r} needs labels: pass y to fit")
     if sp.issparse(y):
@@ -100,7 +99,7 @@ def encode_labels(task: str, y: Any, n_docs: int) -> Labels:
     n_y = y.shape[0] if hasattr(y, "shape") else len(y)
     if n_y != n_docs:
         raise NeurotopicError(f"got {n_y} labels for {n_docs} documents; give one per document")
-    return get_task(task).encode(y)
+    return kind.encode(y)
 
 
 def _encode_classes(y: np.ndarray) -> Labels:

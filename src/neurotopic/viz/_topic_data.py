@@ -14,6 +14,7 @@ import numpy as np
 from scipy.special import xlogy
 from sklearn.utils.validation import check_is_fitted
 
+from .._params import check_labels, check_top_n
 from ..errors import NeurotopicError
 from ..model.readout import MAX_RELEVANCE, data_topic_term, relevance
 
@@ -131,8 +132,7 @@ def term_rows(
         ``log_p`` (log p(term)), ``p_topic``, ``freq`` (count in the training corpus) and
         ``topic_freq`` (estimated count within the topic).
     """
-    if top_n < 1:
-        raise NeurotopicError(f"top_n must be at least 1, got {top_n}")
+    check_top_n(top_n)
     beta = topic_term_distributions(model)  # (K, V)
     term_prob = np.asarray(model.term_prob_, dtype=np.float64)  # (V,)
     X = model.X_train_
@@ -208,13 +208,10 @@ def label_topic_matrix(
     """
     if labels is not None:
         if doc_topic is None:
-            if texts is None:
-                raise NeurotopicError("labels need their texts; pass texts and labels together")
+            check_labels(None if texts is None else len(texts), labels)
+            assert texts is not None  # checked above
             doc_topic = model.transform(texts)
-        if len(labels) != len(doc_topic):
-            raise NeurotopicError(
-                f"got {len(labels)} labels for {len(doc_topic)} documents; pass one per document"
-            )
+        check_labels(len(doc_topic), labels, "documents")
         counts = Counter(str(v) for label in labels for v in _label_list(label))
         if not counts:
             raise NeurotopicError("every label is empty; pass documents with labels")

@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import altair as alt
 
+from .._params import validate_params
 from ..errors import NeurotopicError
 from ..model.readout import MAX_RELEVANCE
 from ._topic_data import (
@@ -182,8 +183,7 @@ def _terms_layers(
     lam = relevance_lambda if relevance_lambda is not None else model.relevance_weight()
     if lam is None:  # the "embedding" readout ranks by lt: start the slider at 1
         lam = 1.0
-    if not 0.0 <= lam <= MAX_RELEVANCE:
-        raise NeurotopicError(f"relevance_lambda must be in [0, {MAX_RELEVANCE:g}], got {lam!r}")
+    validate_params({"relevance_lambda": lam})
     slider = alt.param(
         name=LAMBDA_PARAM,
         value=float(lam),

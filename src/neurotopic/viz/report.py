@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import io
+from .._params import check_labels
 from .._version import __version__
 from ..errors import NeurotopicError
 from ..model.tasks import get_task
@@ -246,12 +247,7 @@ def build_report(
     """
     report = progress if progress is not None else (lambda message: None)
     check_is_fitted(model, "components_")
-    if labels is not None and texts is None:
-        raise NeurotopicError("labels need their texts; pass a corpus with the labels")
-    if texts is not None and labels is not None and len(texts) != len(labels):
-        raise NeurotopicError(
-            f"got {len(labels)} labels for {len(texts)} texts; pass one label per text"
-        )
+    check_labels(None if texts is None else len(texts), labels)
     if texts is not None:
         report(f"report: folding in {len(texts):,} documents")
     doc_topic = model.transform(texts) if texts is not None else None  # (D, K)
