@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from neurotopic import NeuralTopicModel
 from neurotopic.model import readout
 from neurotopic.model.readout import choose_relevance, data_topic_term, relevance, top_term_ids
 
@@ -194,3 +195,33 @@ def test_choose_relevance_raises_the_weight_when_frequent_terms_are_exclusive() 
     p = beta.mean(axis=0)
     assert choose_relevance(beta, p, 1.0, top_n=20) == readout.MAX_RELEVANCE
     assert choose_relevance(beta, p, 1.0, top_n=20, max_lambda=1.5) == 1.5
+
+
+def test_read_topics_applies_the_policy_of_each_readout(fitted: NeuralTopicModel) -> None:
+    from neurotopic.model.readout import (
+        READOUTS,
+        TrainedWeights,
+        base_relevance,
+        read_topics,
+        short_documents,
+    )
+
+    z = fitted.term_vectors_ @ fitted.topic_weight_ + fitted.topic_bias_
+    weights = TrainedWeights(
+        fitted.X_train_, z, fitted.term_topic_, fitted.doc_topic_, fitted.term_prob_
+    )
+    assert sorted(READOUTS) == ["background", "data", "embedding"]
+    auto = read_topics("auto", weights)
+    assert auto.name == "background" and auto.background_scale is not None
+    np.testing.assert_allclose(auto.components, fitted.components_)
+    assert not short_documents(fitted.X_train_)  # news articles
+    assert auto.relevance_lambda == base_relevance("background", fitted.X_train_) == 0.3
+    # A scale given is used as it is: the same components without a new search.
+    again = read_topics("background", weights, auto.background_scale)
+    np.testing.assert_array_equal(again.components, auto.components)
+    data = read_topics("data", weights)
+    assert data.background_scale is None and data.relevance_lambda == 0.5
+    np.testing.assert_allclose(data.components.sum(axis=1), 1.0)
+    embedding = read_topics("embedding", weights)
+    assert embedding.relevance_lambda is None
+    np.testing.assert_array_equal(embedding.components, fitted.term_topic_.T)
