@@ -18,6 +18,7 @@ documents is vectorised (no per-document Python loop besides one checksum).
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -86,8 +87,16 @@ def fold_in(
         out[:] = init_logits
     if X.nnz == 0 or steps == 0:
         return out
-    lt = np.ascontiguousarray(term_topic, dtype=np.float32)
-    ld_train = np.ascontiguousarray(train_doc_topic, dtype=np.float32)
+    problem = _FoldIn(
+        lt=np.ascontiguousarray(term_topic, dtype=np.float32),
+        ld_train=np.ascontiguousarray(train_doc_topic, dtype=np.float32),
+        train_index=train_index,
+        n_negatives=n_negatives,
+        steps=steps,
+        learning_rate=learning_rate,
+        margin=margin,
+        seed=seed,
+    )
     lengths = np.diff(X.indptr)
     docs = np.flatnonzero(lengths)
     docs = docs[np.argsort(lengths[docs], kind="stable")]  # similar lengths pad little
@@ -107,20 +116,7 @@ def fold_in(
             if init_logits is None
             else np.asarray(init_logits[group], dtype=np.float32)
         )
-        out[group] = _fold_in_group(
-            X,
-            group,
-            longest,
-            lt,
-            ld_train,
-            train_index,
-            init,
-            n_negatives,
-            steps,
-            learning_rate,
-            margin,
-            seed,
-        )
+        out[group] = problem.solve(X, group, longest, init)
         start = stop
     return out
 
@@ -146,98 +142,147 @@ def _draw(
     return np.asarray(x % np.uint64(high)).astype(np.int64)
 
 
-def _fold_in_group(
-    X: sp.csr_matrix,
-    group: np.ndarray,
-    longest: int,
-    lt: np.ndarray,
-    ld_train: np.ndarray,
-    train_index: IncidenceIndex,
-    init: np.ndarray,
-    n_negatives: int,
-    steps: int,
-    learning_rate: float,
-    margin: float,
-    seed: int,
-) -> np.ndarray:
-    n = len(group)
-    side = longest * n_negatives
-    lengths = np.diff(X.indptr)[group]  # (N,)
-    row_of = np.repeat(np.arange(n), lengths)  # (M,) group row of each term occurrence
-    starts = np.cumsum(lengths) - lengths
-    pos = np.arange(len(row_of)) - starts[row_of]  # (M,) position within its document
-    ids = np.concatenate([X.indices[X.indptr[d] : X.indptr[d + 1]] for d in group]).astype(
-        np.int64
-    )  # (M,)
-    # Each document's draws depend only on the seed and its own terms.
-    doc_key = np.array(
-        [
-            zlib.crc32(X.indices[X.indptr[d] : X.indptr[d + 1]].astype(np.int64).tobytes())
-            for d in group
-        ],
-        dtype=np.uint64,
-    )
-    terms = np.zeros((n, longest), dtype=np.int64)  # (N, L) term ids, padded
-    mask = np.zeros((n, longest), dtype=np.float32)
-    terms[row_of, pos] = ids
-    mask[row_of, pos] = 1.0
+@dataclass(frozen=True)
+class _Group:
+    """A group of new documents in a padded layout: ``N`` documents of at most ``L``
+    terms, their ``M`` term occurrences listed document by document."""
 
-    # As d+: each term against n_negatives training documents without it.
-    slot = (pos[:, None] * n_negatives + np.arange(n_negatives)).astype(np.uint64)  # (M, n)
-    keys = np.broadcast_to(doc_key[row_of][:, None], slot.shape)
-    neg = _draw(seed, keys, 0, slot, 0, train_index.n_docs)  # (M, n)
-    t = np.broadcast_to(ids[:, None], neg.shape)
-    bad = train_index.contains(neg, t)
-    for attempt in range(1, 51):
-        if not bad.any():
-            break
-        neg[bad] = _draw(seed, keys[bad], 0, slot[bad], attempt, train_index.n_docs)
-        bad[bad] = train_index.contains(neg[bad], t[bad])
-    neg_scores = np.zeros((n, longest, n_negatives), dtype=np.float32)  # ls(g, d-), fixed
-    neg_scores[row_of, pos] = np.einsum("mk,mjk->mj", lt[ids], ld_train[neg])
+    terms: np.ndarray  # (N, L) term ids, padded with 0
+    mask: np.ndarray  # (N, L) 1 where a term is, 0 in the padding
+    row_of: np.ndarray  # (M,) group row of each occurrence
+    pos: np.ndarray  # (M,) position of each occurrence within its document
+    ids: np.ndarray  # (M,) term id of each occurrence
+    doc_key: np.ndarray  # (N,) checksum of each document's terms: its draws' key
 
-    # As d-: as many training incidences (g', d+') with g' absent from the document.
-    n_train = len(train_index.keys)
-    pick = _draw(seed, keys, 1, slot, 0, n_train).ravel()  # (M * n,)
-    t_other, d_other = train_index.terms[pick], train_index.docs[pick]
-    other_row = np.repeat(row_of, n_negatives)
-    own = np.sort(row_of * train_index.n_terms + ids)  # this group's (row, term) keys
-    query = other_row * train_index.n_terms + t_other
-    found = np.minimum(np.searchsorted(own, query), len(own) - 1)
-    keep = own[found] != query
-    t_other, d_other, other_row = t_other[keep], d_other[keep], other_row[keep]
-    counts = np.bincount(other_row, minlength=n)
-    other_pos = np.arange(len(other_row)) - (np.cumsum(counts) - counts)[other_row]
-    other_terms = np.zeros((n, side), dtype=np.int64)  # g' absent from the document
-    other_mask = np.zeros((n, side), dtype=np.float32)
-    other_scores = np.zeros((n, side), dtype=np.float32)  # ls(g', d'), fixed
-    other_terms[other_row, other_pos] = t_other
-    other_mask[other_row, other_pos] = 1.0
-    other_scores[other_row, other_pos] = np.einsum("mk,mk->m", lt[t_other], ld_train[d_other])
+    @classmethod
+    def build(cls, X: sp.csr_matrix, group: np.ndarray, longest: int) -> _Group:
+        n = len(group)
+        lengths = np.diff(X.indptr)[group]  # (N,)
+        row_of = np.repeat(np.arange(n), lengths)  # (M,)
+        starts = np.cumsum(lengths) - lengths
+        pos = np.arange(len(row_of)) - starts[row_of]  # (M,)
+        ids = np.concatenate([X.indices[X.indptr[d] : X.indptr[d + 1]] for d in group]).astype(
+            np.int64
+        )  # (M,)
+        # Each document's draws depend only on the seed and its own terms.
+        doc_key = np.array(
+            [
+                zlib.crc32(X.indices[X.indptr[d] : X.indptr[d + 1]].astype(np.int64).tobytes())
+                for d in group
+            ],
+            dtype=np.uint64,
+        )
+        terms = np.zeros((n, longest), dtype=np.int64)
+        mask = np.zeros((n, longest), dtype=np.float32)
+        terms[row_of, pos] = ids
+        mask[row_of, pos] = 1.0
+        return cls(terms, mask, row_of, pos, ids, doc_key)
 
-    # Gradient descent on the summed hinge, written out by hand (no autograd), with lt
-    # and the training side fixed.
-    lt_t = torch.from_numpy(lt)
-    lt_pos = lt_t[torch.from_numpy(terms)]  # (N, L, K)
-    lt_other = lt_t[torch.from_numpy(other_terms)]  # (N, S, K)
-    mask_t, other_mask_t = torch.from_numpy(mask), torch.from_numpy(other_mask)
-    neg_t, other_t = torch.from_numpy(neg_scores), torch.from_numpy(other_scores)
-    logits = torch.from_numpy(init.copy())
-    # Adam's step as training takes it on W1 rows, with eps where torch.optim.Adam adds it
-    optimiser = RowAdam(logits, lr=learning_rate, eps_after_correction=True)
-    for _ in range(steps):
-        ld = torch.softmax(logits, dim=-1)  # (N, K)
-        ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L) as d+
-        grad_pos, _ = ranking_hinge_grad(ranking_hinge(ls_pos, neg_t, margin), mean=False)
-        ls_neg = torch.bmm(lt_other, ld.unsqueeze(-1)).squeeze(-1)  # (N, S) as d-
-        hinge_neg = ranking_hinge(other_t, ls_neg.unsqueeze(-1), margin)  # (N, S, 1)
-        _, grad_neg = ranking_hinge_grad(hinge_neg, mean=False)
-        # d loss / d ld: each score's gradient times its term's lt, padding masked out
-        weight_neg = (grad_neg.squeeze(-1) * other_mask_t).unsqueeze(1)  # (N, 1, S)
-        weight_pos = (grad_pos * mask_t).unsqueeze(1)  # (N, 1, L)
-        grad_ld = (torch.bmm(weight_neg, lt_other) + torch.bmm(weight_pos, lt_pos)).squeeze(1)
-        optimiser.step_softmax(None, ld, grad_ld)  # through the softmax, then Adam
-    return logits.numpy()
+
+@dataclass(frozen=True)
+class _FoldIn:
+    """The fixed side of fold-in (``lt``, the training rows and incidences) and its
+    settings; :meth:`solve` folds in one group of documents."""
+
+    lt: np.ndarray  # (V, K) float32
+    ld_train: np.ndarray  # (D, K) float32
+    train_index: IncidenceIndex
+    n_negatives: int
+    steps: int
+    learning_rate: float
+    margin: float
+    seed: int
+
+    def solve(
+        self, X: sp.csr_matrix, group: np.ndarray, longest: int, init: np.ndarray
+    ) -> np.ndarray:
+        """Logits (N, K) of the documents ``group`` of ``X``, from ``init``."""
+        docs = _Group.build(X, group, longest)
+        neg_scores = self._as_positive(docs, longest)
+        other_terms, other_mask, other_scores = self._as_negative(docs, longest)
+        return self._descend(docs, neg_scores, other_terms, other_mask, other_scores, init)
+
+    def _as_positive(self, docs: _Group, longest: int) -> np.ndarray:
+        """``ls(g, d-)`` (N, L, n): each term against ``n_negatives`` training documents
+        without it, fixed."""
+        n_neg, index = self.n_negatives, self.train_index
+        slot = (docs.pos[:, None] * n_neg + np.arange(n_neg)).astype(np.uint64)  # (M, n)
+        keys = np.broadcast_to(docs.doc_key[docs.row_of][:, None], slot.shape)
+        neg = _draw(self.seed, keys, 0, slot, 0, index.n_docs)  # (M, n)
+        t = np.broadcast_to(docs.ids[:, None], neg.shape)
+        bad = index.contains(neg, t)
+        for attempt in range(1, 51):
+            if not bad.any():
+                break
+            neg[bad] = _draw(self.seed, keys[bad], 0, slot[bad], attempt, index.n_docs)
+            bad[bad] = index.contains(neg[bad], t[bad])
+        n = len(docs.doc_key)
+        neg_scores = np.zeros((n, longest, n_neg), dtype=np.float32)
+        neg_scores[docs.row_of, docs.pos] = np.einsum(
+            "mk,mjk->mj", self.lt[docs.ids], self.ld_train[neg]
+        )
+        return neg_scores
+
+    def _as_negative(self, docs: _Group, longest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As many training incidences ``(g', d+')`` with g' absent from the document:
+        their terms, mask and fixed scores ``ls(g', d+')``, each (N, L * n)."""
+        n_neg, index = self.n_negatives, self.train_index
+        n, side = len(docs.doc_key), longest * n_neg
+        slot = (docs.pos[:, None] * n_neg + np.arange(n_neg)).astype(np.uint64)  # (M, n)
+        keys = np.broadcast_to(docs.doc_key[docs.row_of][:, None], slot.shape)
+        pick = _draw(self.seed, keys, 1, slot, 0, len(index.keys)).ravel()  # (M * n,)
+        t_other, d_other = index.terms[pick], index.docs[pick]
+        other_row = np.repeat(docs.row_of, n_neg)
+        own = np.sort(docs.row_of * index.n_terms + docs.ids)  # this group's (row, term)
+        query = other_row * index.n_terms + t_other
+        found = np.minimum(np.searchsorted(own, query), len(own) - 1)
+        keep = own[found] != query
+        t_other, d_other, other_row = t_other[keep], d_other[keep], other_row[keep]
+        counts = np.bincount(other_row, minlength=n)
+        other_pos = np.arange(len(other_row)) - (np.cumsum(counts) - counts)[other_row]
+        other_terms = np.zeros((n, side), dtype=np.int64)
+        other_mask = np.zeros((n, side), dtype=np.float32)
+        other_scores = np.zeros((n, side), dtype=np.float32)
+        other_terms[other_row, other_pos] = t_other
+        other_mask[other_row, other_pos] = 1.0
+        other_scores[other_row, other_pos] = np.einsum(
+            "mk,mk->m", self.lt[t_other], self.ld_train[d_other]
+        )
+        return other_terms, other_mask, other_scores
+
+    def _descend(
+        self,
+        docs: _Group,
+        neg_scores: np.ndarray,
+        other_terms: np.ndarray,
+        other_mask: np.ndarray,
+        other_scores: np.ndarray,
+        init: np.ndarray,
+    ) -> np.ndarray:
+        """Adam on the summed hinge, its gradient written out by hand (no autograd),
+        with ``lt`` and the training side fixed."""
+        lt_t = torch.from_numpy(self.lt)
+        lt_pos = lt_t[torch.from_numpy(docs.terms)]  # (N, L, K)
+        lt_other = lt_t[torch.from_numpy(other_terms)]  # (N, S, K)
+        mask_t, other_mask_t = torch.from_numpy(docs.mask), torch.from_numpy(other_mask)
+        neg_t, other_t = torch.from_numpy(neg_scores), torch.from_numpy(other_scores)
+        logits = torch.from_numpy(init.copy())
+        # Adam's step as training takes it on W1 rows, with eps where torch.optim.Adam adds it
+        optimiser = RowAdam(logits, lr=self.learning_rate, eps_after_correction=True)
+        margin = self.margin
+        for _ in range(self.steps):
+            ld = torch.softmax(logits, dim=-1)  # (N, K)
+            ls_pos = torch.bmm(lt_pos, ld.unsqueeze(-1)).squeeze(-1)  # (N, L) as d+
+            grad_pos, _ = ranking_hinge_grad(ranking_hinge(ls_pos, neg_t, margin), mean=False)
+            ls_neg = torch.bmm(lt_other, ld.unsqueeze(-1)).squeeze(-1)  # (N, S) as d-
+            hinge_neg = ranking_hinge(other_t, ls_neg.unsqueeze(-1), margin)  # (N, S, 1)
+            _, grad_neg = ranking_hinge_grad(hinge_neg, mean=False)
+            # d loss / d ld: each score's gradient times its term's lt, padding masked out
+            weight_neg = (grad_neg.squeeze(-1) * other_mask_t).unsqueeze(1)  # (N, 1, S)
+            weight_pos = (grad_pos * mask_t).unsqueeze(1)  # (N, 1, L)
+            grad_ld = (torch.bmm(weight_neg, lt_other) + torch.bmm(weight_pos, lt_pos)).squeeze(1)
+            optimiser.step_softmax(None, ld, grad_ld)  # through the softmax, then Adam
+        return logits.numpy()
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
