@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 from gensim.models import KeyedVectors
 from sklearn.utils.extmath import randomized_svd
+from threadpoolctl import threadpool_limits
 
 from neurotopic.datasets import load_bbc
 from neurotopic.errors import NeurotopicError
@@ -246,6 +248,19 @@ def test_randomized_svd_float32_does_not_depend_on_the_cores(n_threads: int) -> 
     for a, b in zip(
         randomized_svd_float32(M, 20, seed=0, n_threads=n_threads), reference, strict=True
     ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_randomized_svd_float32_does_not_depend_on_the_blas_threads() -> None:
+    # Tall enough for LAPACK's blocked QR and LU to split their work across threads
+    # (and round differently) when they may: the factorisations run on one thread.
+    rng = np.random.default_rng(2)
+    M = sp.random(40_000, 400, density=0.02, random_state=rng, format="csr", dtype=np.float32)
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = randomized_svd_float32(M, 100, seed=0)
+    with threadpool_limits(limits=max(2, os.cpu_count() or 2), user_api="blas"):
+        many = randomized_svd_float32(M, 100, seed=0)
+    for a, b in zip(one, many, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

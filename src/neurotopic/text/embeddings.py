@@ -20,6 +20,7 @@ import scipy.sparse as sp
 import torch
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
+from threadpoolctl import threadpool_limits
 
 from ..errors import NeurotopicError
 from ..train.threads import torch_threads, usable_cores
@@ -227,19 +228,26 @@ def randomized_svd_float32(
     def product(S: torch.Tensor, X: np.ndarray) -> np.ndarray:
         return (S @ torch.from_numpy(np.ascontiguousarray(X))).numpy()
 
-    with torch_threads(n_threads or usable_cores()):  # row-parallel: same sums on any count
+    # The sparse products are row-parallel: the same sums on any number of threads.  The
+    # dense factorisations run on one BLAS thread: LAPACK's blocked QR and LU give other
+    # roundings on other thread counts, and a second thread that shares its core with
+    # another process makes them many times slower.
+    with (
+        torch_threads(n_threads or usable_cores()),
+        threadpool_limits(limits=1, user_api="blas"),
+    ):
         for _ in range(n_iter):
             Q = scipy.linalg.lu(product(A, Q), permute_l=True)[0]
             Q = scipy.linalg.lu(product(At, Q), permute_l=True)[0]
         Q = scipy.linalg.qr(product(A, Q), mode="economic")[0]  # (n_rows, rank + p)
         B = product(At, Q).T  # (rank + p, n_cols) = Q.T @ M
-    # B's left singular pairs from the eigenpairs of the small B B^T (in float64): the
-    # same numbers as scipy.linalg.svd(B) without its right vectors, 40x faster.
-    B = B.astype(np.float64)
-    eigvals, eigvecs = scipy.linalg.eigh(B @ B.T)  # ascending
-    order = np.argsort(eigvals)[::-1][:rank]
-    s = np.sqrt(np.maximum(eigvals[order], 0.0))
-    u = Q @ eigvecs[:, order].astype(np.float32)  # float32
+        # B's left singular pairs from the eigenpairs of the small B B^T (in float64):
+        # the same numbers as scipy.linalg.svd(B) without its right vectors, 40x faster.
+        B = B.astype(np.float64)
+        eigvals, eigvecs = scipy.linalg.eigh(B @ B.T)  # ascending
+        order = np.argsort(eigvals)[::-1][:rank]
+        s = np.sqrt(np.maximum(eigvals[order], 0.0))
+        u = Q @ eigvecs[:, order].astype(np.float32)  # float32
     signs = np.sign(u[np.abs(u).argmax(axis=0), np.arange(rank)])
     return u * np.where(signs == 0, 1, signs), s[:rank].astype(np.float32)
 
