@@ -345,7 +345,7 @@ def ceiling(task: str, label: str, rows: list[str]) -> None:
 
         base = tfidf_logreg(train, y_train, test, y_test)
     bag = score(normalize(x_train), normalize(x_test))
-    cells = [f"{base:.3f}", f"{0.95 * base:.3f}", f"{bag:.3f}"]
+    cells = [f"{base:.3f}", f"{bag:.3f}"]
     for size in CEILING_SIZES:
         le = vectors[size]
         cells.append(f"{score(normalize(x_train @ le), normalize(x_test @ le)):.3f}")
@@ -361,10 +361,10 @@ CEILING_TASKS = (
     ("regression", "news-articles publication day"),
 )
 CEILING_HEADER = [
-    "| task | data | TF-IDF baseline | 0.95 x baseline | model's terms, binary, linear | "
+    "| task | data | TF-IDF baseline | model's terms, binary, linear | "
     + " | ".join(f"sum of le (E={size}), linear" for size in CEILING_SIZES)
     + " |",
-    "|---|---|---|---|---|" + "---|" * len(CEILING_SIZES),
+    "|---|---|---|---|" + "---|" * len(CEILING_SIZES),
 ]
 
 CEILING_NOTES = [
