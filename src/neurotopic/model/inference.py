@@ -198,16 +198,20 @@ class _FoldIn:
     ) -> np.ndarray:
         """Logits (N, K) of the documents ``group`` of ``X``, from ``init``."""
         docs = _Group.build(X, group, longest)
-        neg_scores = self._as_positive(docs, longest)
-        other_terms, other_mask, other_scores = self._as_negative(docs, longest)
+        n_neg = self.n_negatives
+        # The slot and key of each occurrence's n_negatives draws, for both kinds of triple.
+        slot = (docs.pos[:, None] * n_neg + np.arange(n_neg)).astype(np.uint64)  # (M, n)
+        keys = np.broadcast_to(docs.doc_key[docs.row_of][:, None], slot.shape)
+        neg_scores = self._as_positive(docs, longest, slot, keys)
+        other_terms, other_mask, other_scores = self._as_negative(docs, longest, slot, keys)
         return self._descend(docs, neg_scores, other_terms, other_mask, other_scores, init)
 
-    def _as_positive(self, docs: _Group, longest: int) -> np.ndarray:
+    def _as_positive(
+        self, docs: _Group, longest: int, slot: np.ndarray, keys: np.ndarray
+    ) -> np.ndarray:
         """``ls(g, d-)`` (N, L, n): each term against ``n_negatives`` training documents
         without it, fixed."""
         n_neg, index = self.n_negatives, self.train_index
-        slot = (docs.pos[:, None] * n_neg + np.arange(n_neg)).astype(np.uint64)  # (M, n)
-        keys = np.broadcast_to(docs.doc_key[docs.row_of][:, None], slot.shape)
         neg = _draw(self.seed, keys, 0, slot, 0, index.n_docs)  # (M, n)
         t = np.broadcast_to(docs.ids[:, None], neg.shape)
         bad = index.contains(neg, t)
@@ -223,13 +227,13 @@ class _FoldIn:
         )
         return neg_scores
 
-    def _as_negative(self, docs: _Group, longest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _as_negative(
+        self, docs: _Group, longest: int, slot: np.ndarray, keys: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """As many training incidences ``(g', d+')`` with g' absent from the document:
         their terms, mask and fixed scores ``ls(g', d+')``, each (N, L * n)."""
         n_neg, index = self.n_negatives, self.train_index
         n, side = len(docs.doc_key), longest * n_neg
-        slot = (docs.pos[:, None] * n_neg + np.arange(n_neg)).astype(np.uint64)  # (M, n)
-        keys = np.broadcast_to(docs.doc_key[docs.row_of][:, None], slot.shape)
         pick = _draw(self.seed, keys, 1, slot, 0, len(index.keys)).ravel()  # (M * n,)
         t_other, d_other = index.terms[pick], index.docs[pick]
         other_row = np.repeat(docs.row_of, n_neg)

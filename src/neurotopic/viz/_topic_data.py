@@ -211,7 +211,8 @@ def label_topic_matrix(
             check_labels(None if texts is None else len(texts), labels)
             assert texts is not None  # checked above
             doc_topic = model.transform(texts)
-        check_labels(len(doc_topic), labels, "documents")
+        else:
+            check_labels(len(doc_topic), labels, "documents")
         counts = Counter(str(v) for label in labels for v in _label_list(label))
         if not counts:
             raise NeurotopicError("every label is empty; pass documents with labels")
