@@ -21,7 +21,7 @@ Accuracy is a logistic regression on the doc-topic rows exactly as ``fit_transfo
 returns them (``neurotopic.metrics.doc_topic_accuracy``, ``features="probabilities"``).
 With ``--unseen``, each corpus also gets the NTM's accuracy on documents it never saw:
 fitted on 80% of the corpus, the classifier trained on those rows and tested on
-``transform`` of the other 20%.
+``transform`` of the other 20%, at every seed.
 
 Prints one table per corpus and K as it goes (mean ± std over seeds), a summary table of
 the NTM against tomotopy (and, with the embedding-based models, a table of every model),
@@ -202,12 +202,28 @@ def _progress(prefix: str) -> Callable[[str], None]:
 
 @dataclass
 class Unseen:
-    """The NTM's accuracy on its training rows and on unseen documents (one corpus)."""
+    """The NTM's accuracy on its training rows and on unseen documents (one corpus).
+
+    One entry per seed in ``training`` and ``unseen``.
+    """
 
     corpus: str
     k: int
-    training: float
-    unseen: float
+    seeds: list[int]
+    training: list[float]
+    unseen: list[float]
+
+    def row(self) -> str:
+        """The table row: means over the seeds, and each seed's difference."""
+        gaps = [u - t for t, u in zip(self.training, self.unseen, strict=True)]
+        cells = [
+            f"{np.mean(self.training):.3f}",
+            f"{np.mean(self.unseen):.3f}",
+            f"{np.mean(gaps):+.3f}",
+        ]
+        if len(self.seeds) > 1:
+            cells.append(", ".join(f"{g:+.3f}" for g in gaps))
+        return f"| {self.corpus} | {self.k} | " + " | ".join(cells) + " |"
 
 
 def unseen_accuracy(
@@ -289,22 +305,26 @@ def summary_lines(sections: list[Section], unseen: list[Unseen]) -> list[str]:
         half = "tuning" if section.corpus in TUNING else "held out"
         lines.append(f"| {half} | {section.corpus} | {section.k} | " + " | ".join(cells) + " |")
     if unseen:
-        lines += [
-            "",
-            "Unseen documents (NTM fitted on 80%, `transform` on the other 20%, seed 0):",
-            "",
-            "| corpus | K | accuracy, training rows | accuracy, unseen documents | difference |",
-            "|---|---|---|---|---|",
-        ]
-        for u in unseen:
-            lines.append(
-                f"| {u.corpus} | {u.k} | {u.training:.3f} | {u.unseen:.3f} "
-                f"| {u.unseen - u.training:+.3f} |"
-            )
+        lines += ["", *unseen_lines(unseen)]
     every = all_model_lines(sections)
     if every:
         lines += ["", "Every model (means over seeds):", "", *every]
     return lines
+
+
+def unseen_lines(unseen: list[Unseen]) -> list[str]:
+    """The unseen-document table (means over the seeds of each corpus)."""
+    seeds = unseen[0].seeds
+    several = len(seeds) > 1
+    which = f"means over seeds {', '.join(map(str, seeds))}" if several else f"seed {seeds[0]}"
+    header = "| corpus | K | accuracy, training rows | accuracy, unseen documents | difference |"
+    return [
+        f"Unseen documents (NTM fitted on 80%, `transform` on the other 20%, {which}):",
+        "",
+        header + (" difference per seed |" if several else ""),
+        "|---|---|---|---|---|" + ("---|" if several else ""),
+        *(u.row() for u in unseen),
+    ]
 
 
 TITLE = "Quality benchmark: neurotopic against LDA"
@@ -356,10 +376,32 @@ def render(
     return "\n".join(out).rstrip() + "\n"
 
 
+def unseen_check(
+    name: str,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    k: int,
+    seeds: list[int],
+    params: dict[str, Any],
+) -> Unseen:
+    """:func:`unseen_accuracy` at each seed, printed as it goes."""
+    result = Unseen(name, k, seeds, [], [])
+    for seed in seeds:
+        training, new = unseen_accuracy(texts, labels, k, seed, params)
+        result.training.append(training)
+        result.unseen.append(new)
+        print(
+            f"  unseen documents, {name}, K={k}, seed {seed}: {training:.3f} on training "
+            f"rows, {new:.3f} unseen",
+            flush=True,
+        )
+    return result
+
+
 def run_unseen_only(
     corpora: list[str],
     ks: list[int],
-    seed: int,
+    seeds: list[int],
     params: dict[str, Any],
     out: Path | None,
     command: str,
@@ -370,11 +412,7 @@ def run_unseen_only(
     for name in corpora:
         data = load_dataset(name)
         k = ks[0] if ks else KS[0]
-        training, new = unseen_accuracy(data.texts, data.labels, k, seed, params)
-        results.append(Unseen(name, k, training, new))
-        print(f"{name}, K={k}: {training:.3f} on training rows, {new:.3f} unseen", flush=True)
-    lines = [line for line in summary_lines([], results) if not line.startswith("| half")]
-    lines = [line for line in lines if line != "|---|---|---|---|---|---|---|"]
+        results.append(unseen_check(name, data.texts, data.labels, k, seeds, params))
     text = "\n".join(
         [
             "## Unseen documents: `transform` against the training rows",
@@ -382,13 +420,14 @@ def run_unseen_only(
             f"- command: `{command}`",
             f"- date: {started}",
             f"- machine: {machine()}",
-            f"- seed {seed}; NTM defaults"
+            f"- seeds {', '.join(map(str, seeds))}; NTM defaults"
             + (f" with {json.dumps(params)}" if params else "")
             + "; tuning half: "
             + ", ".join(c for c in corpora if c in TUNING)
             + "; held out: "
             + ", ".join(c for c in corpora if c in HELD_OUT),
-            *lines,
+            "",
+            *unseen_lines(results),
         ]
     )
     print(text)
@@ -449,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{command}\n{machine()}\n{versions()}\n", flush=True)
 
     if args.unseen_only:
-        run_unseen_only(corpora, chosen_ks, seeds[0], ntm_params, args.out, command, started)
+        run_unseen_only(corpora, chosen_ks, seeds, ntm_params, args.out, command, started)
         return
 
     sections: list[Section] = []
@@ -487,10 +526,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(line)
             print(flush=True)
         if args.unseen and "ntm" in models:
-            k = ks[0]
-            training, new = unseen_accuracy(data.texts, data.labels, k, seeds[0], ntm_params)
-            unseen.append(Unseen(name, k, training, new))
-            print(f"  unseen documents, K={k}: {training:.3f} on training rows, {new:.3f} unseen")
+            unseen.append(unseen_check(name, data.texts, data.labels, ks[0], seeds, ntm_params))
         if args.out is not None:
             replace_section(
                 args.out,

@@ -110,8 +110,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         the last epoch are kept).  On short documents the hinge starts to overfit the
         free W1 rows after an epoch or two; on long documents the gains fall below
         ``tol`` after a few more epochs.  With
-        fewer than 2,000 held-out triples (a few hundred documents) the accuracy is too
-        noisy to weigh such gains, and every epoch runs.  The epochs run are in
+        fewer than 2,000 held-out triples the accuracy is too noisy to weigh such
+        gains, and every epoch runs: with the default ``holdout`` of 1%, that is a
+        corpus of fewer than 200,000 document-term incidences (a thousand long
+        documents, or ten thousand short ones).  The epochs run are in
         :attr:`n_epochs_`.
     n_iter_no_change : int, default=2
         Epochs without improvement before stopping.

@@ -1,0 +1,79 @@
+"""Which corpora of the quality suite hold out enough incidences for early stopping.
+
+Early stopping weighs the held-out ranking accuracy, and below
+``MIN_STOPPING_TRIPLES`` held-out triples it is off and every epoch runs. The held-out
+triples are ``holdout`` (1% by default) of the document-term incidences, so whether a
+corpus stops early depends on its number of incidences, not of documents. This script
+builds each corpus's document-term matrix exactly as a default fit does (the text stage
+only, no training) and prints, per corpus: documents, incidences, held-out triples and
+whether early stopping is on.
+
+``python benchmarks/holdout_size.py [--corpora bbc,...] [--out docs/benchmarks.md]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _markdown import machine, replace_section
+from quality import HELD_OUT, SUITES, TUNING
+
+from neurotopic import NeuralTopicModel
+from neurotopic.datasets import load_dataset
+from neurotopic.train.pipeline import FitPipeline
+from neurotopic.train.training import MIN_STOPPING_TRIPLES
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", default=",".join(SUITES["all"]))
+    parser.add_argument("--out", type=Path, default=None, help="Markdown file to update")
+    args = parser.parse_args(argv)
+    corpora = [c.strip() for c in args.corpora.split(",") if c.strip()]
+    unknown = [c for c in corpora if c not in SUITES["all"]]
+    if unknown:
+        parser.error(f"unknown corpus {', '.join(unknown)}; use {', '.join(SUITES['all'])}")
+
+    holdout = NeuralTopicModel().holdout
+    lines = [
+        "| half | corpus | documents | incidences | per document | held-out triples "
+        "| early stopping |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in corpora:
+        data = load_dataset(name)
+        stage = FitPipeline(NeuralTopicModel(random_state=0), data.texts).text_stage()
+        nnz = int(stage.X.nnz)
+        held = round(holdout * nnz)
+        half = "tuning" if name in TUNING else "held out" if name in HELD_OUT else "-"
+        on = "on" if held >= MIN_STOPPING_TRIPLES else "off (every epoch runs)"
+        line = (
+            f"| {half} | {name} | {stage.X.shape[0]:,} | {nnz:,} | {nnz / stage.X.shape[0]:.1f} "
+            f"| {held:,} | {on} |"
+        )
+        print(line, flush=True)
+        lines.append(line)
+
+    text = "\n".join(
+        [
+            "## Which corpora stop training early",
+            "",
+            f"- command: `python benchmarks/holdout_size.py --out docs/benchmarks.md`; "
+            f"machine: {machine()}",
+            f"- the document-term matrix of a default fit (text stage only); held-out "
+            f"triples = holdout ({holdout:g}) x incidences; early stopping needs at least "
+            f"{MIN_STOPPING_TRIPLES:,} of them, and without it all `epochs` run",
+            "",
+            *lines,
+        ]
+    )
+    if args.out is not None:
+        replace_section(args.out, "holdout-size", text)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
