@@ -1,16 +1,17 @@
 """Fold-in settings against the training rows: does ``transform`` read like ``fit``?
 
-For each corpus of the tuning half (see ``benchmarks/quality.py``), splits the
-documents 80/20 (stratified, seed 0), fits the default NTM (K=20) on the 80%, trains a
-logistic regression on its rows and prints its accuracy on
+For each corpus of the tuning half (see ``benchmarks/quality.py``) and each seed, splits
+the documents 80/20 (stratified), fits the default NTM (K=20) on the 80%, trains a
+logistic regression on its rows and prints its accuracy (mean over the seeds) on
 
 * the training rows themselves (a stratified 20% of them, the tables' protocol);
-* the other 20% folded in under each fold-in setting (steps x Adam step size):
+* the other 20% folded in under each fold-in setting (steps x Adam step size, the step
+  the same for every document or growing with its terms as ``transform``'s does):
   :func:`neurotopic.model.inference.fold_in` on the fitted model's arrays, from the
   start ``transform`` takes (``transform`` exposes the number of steps, not the step
   size).
 
-Run: ``.venv/bin/python benchmarks/fold_in.py [--corpora bbc,healthtweets]``
+Run: ``.venv/bin/python benchmarks/fold_in.py [--corpora bbc,healthtweets] [--seeds 0,1,2]``
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ from neurotopic.train.sampling import IncidenceIndex
 from neurotopic.train.threads import resolve_n_jobs, thread_budget
 
 
-def folded_in(model: NeuralTopicModel, texts: list[str], steps: int, rate: float) -> np.ndarray:
-    """``model.transform(texts)`` with ``steps`` Adam steps of ``rate``."""
+def folded_in(
+    model: NeuralTopicModel, texts: list[str], steps: int, rate: float, grows: bool = True
+) -> np.ndarray:
+    """``model.transform(texts)`` with ``steps`` Adam steps of base ``rate`` (the same
+    for every document unless ``grows``)."""
     X = model.doc_term_matrix(texts)
     with thread_budget(resolve_n_jobs(model.n_jobs)):  # as transform runs
         start = initial_doc_logits(
@@ -54,38 +58,55 @@ def folded_in(model: NeuralTopicModel, texts: list[str], steps: int, rate: float
             margin=model.margin,
             seed=model.random_seed_,
             init_logits=start,
+            grow_with_terms=grows,
         )
         return softmax_rows(logits)
 
 
-#: (steps, Adam step size) pairs compared.
-SETTINGS: tuple[tuple[int, float], ...] = ((20, 0.1), (20, 0.02), (50, 0.01))
+#: (steps, Adam step size, whether the step grows with the terms) compared.
+SETTINGS: tuple[tuple[int, float, bool], ...] = (
+    (20, 0.1, False),
+    (20, 0.02, False),
+    (50, 0.01, False),
+    (50, 0.01, True),
+)
 
 
 def main() -> None:
     """Run the comparison; see the module docstring."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--corpora", default=",".join(TUNING))
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated integers")
     args = parser.parse_args()
-    print(f"{machine()}; K=20, seed 0\n")
-    header = " | ".join(f"{steps} steps of {rate}" for steps, rate in SETTINGS)
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    print(f"{machine()}; K=20, means over seeds {', '.join(map(str, seeds))}\n")
+    header = " | ".join(
+        f"{steps} steps of {rate}" + (", growing with the terms" if grows else "")
+        for steps, rate, grows in SETTINGS
+    )
     print(f"| corpus | training rows | {header} |")
     print("|---|---|" + "---|" * len(SETTINGS))
     for name in [c.strip() for c in args.corpora.split(",") if c.strip()]:
         data = load_dataset(name)
         y = np.asarray(data.labels)
-        fit_idx, new_idx = train_test_split(
-            np.arange(len(y)), test_size=0.2, random_state=0, stratify=y
-        )
-        model = NeuralTopicModel(20, random_state=0).fit([data.texts[i] for i in fit_idx])
-        training = doc_topic_accuracy(model.doc_topic_, y[fit_idx])["accuracy"]
-        reader = LogisticRegression(max_iter=1000).fit(model.doc_topic_, y[fit_idx])
-        cells = []
-        new_texts = [data.texts[i] for i in new_idx]
-        for steps, rate in SETTINGS:
-            theta = folded_in(model, new_texts, steps, rate)
-            cells.append(f"{np.mean(reader.predict(theta) == y[new_idx]):.3f}")
-        print(f"| {name} | {training:.3f} | " + " | ".join(cells) + " |", flush=True)
+        scores = np.zeros((len(seeds), 1 + len(SETTINGS)))
+        for i, seed in enumerate(seeds):
+            fit_idx, new_idx = train_test_split(
+                np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y
+            )
+            model = NeuralTopicModel(20, random_state=seed)
+            model.fit([data.texts[j] for j in fit_idx])
+            scores[i, 0] = doc_topic_accuracy(model.doc_topic_, y[fit_idx], random_state=seed)[
+                "accuracy"
+            ]
+            reader = LogisticRegression(max_iter=1000).fit(model.doc_topic_, y[fit_idx])
+            new_texts = [data.texts[j] for j in new_idx]
+            for s_, (steps, rate, grows) in enumerate(SETTINGS, start=1):
+                theta = folded_in(model, new_texts, steps, rate, grows)
+                scores[i, s_] = np.mean(reader.predict(theta) == y[new_idx])
+        means = scores.mean(axis=0)
+        cells = [f"{means[0]:.3f}"] + [f"{m:.3f} ({m - means[0]:+.3f})" for m in means[1:]]
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

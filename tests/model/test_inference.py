@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from neurotopic.model.inference import fold_in
+from neurotopic.model.inference import fold_in, step_sizes
 from neurotopic.train.sampling import IncidenceIndex
 
 N_TERMS = 10  # terms 0-4 load on topic 0, terms 5-9 on topic 1
@@ -93,3 +93,26 @@ def test_term_counts_do_not_matter(
     repeated = new_docs([0, 6, 7]).multiply(np.array([[3.0] + [1.0] * 5 + [2.0] * 4]))
     many = fold_in(sp.csr_matrix(repeated), lt, ld, index, steps=20, seed=1)
     np.testing.assert_allclose(once, many, rtol=1e-6)
+
+
+def test_step_sizes_grow_with_the_terms_between_one_and_four_times_the_base() -> None:
+    rates = step_sizes(np.array([1, 10, 15, 40, 500]), 0.01)
+    assert rates.dtype == np.float32
+    np.testing.assert_allclose(rates, [0.01, 0.01, 0.015, 0.04, 0.04], rtol=1e-6)
+
+
+def test_a_longer_document_travels_further_per_step() -> None:
+    """One Adam step moves each logit by about the document's step: longer, further."""
+    rng = np.random.default_rng(0)
+    n_terms, n_topics = 60, 3
+    lt = rng.uniform(0.05, 0.95, size=(n_terms, n_topics))
+    train = np.zeros((30, n_terms), dtype=np.float32)
+    for d in range(30):
+        train[d, rng.choice(n_terms, size=8, replace=False)] = 1.0
+    ld = rng.dirichlet(np.ones(n_topics), size=30)
+    index = IncidenceIndex(sp.csr_matrix(train))
+    X = np.zeros((3, n_terms), dtype=np.float32)
+    for d, length in enumerate((5, 20, 50)):
+        X[d, rng.choice(n_terms, size=length, replace=False)] = 1.0
+    logits = fold_in(sp.csr_matrix(X), lt, ld, index, steps=1, learning_rate=0.01)
+    np.testing.assert_allclose(np.abs(logits).max(axis=1), [0.01, 0.02, 0.04], rtol=1e-3)

@@ -155,3 +155,17 @@ def test_all_rows_step_in_place_is_the_step_of_every_row(eps_after_correction: b
     for a, b in zip(whole.state_dict().values(), listed.state_dict().values(), strict=True):
         assert torch.equal(torch.as_tensor(a), torch.as_tensor(b))
     assert torch.equal(whole.weight, listed.weight)
+
+
+def test_row_lr_gives_each_row_its_own_step() -> None:
+    """Adam's first step moves a weight by its rate: rows with 1x and 3x the rate."""
+    weight = torch.zeros(2, 4)
+    opt = RowAdam(weight, lr=0.01, eps_after_correction=True, row_lr=torch.tensor([0.01, 0.03]))
+    grad = torch.tensor([[1.0, -2.0, 0.5, 3.0], [2.0, 1.0, -1.0, 0.25]])
+    opt.step(None, grad)
+    expected = -torch.sign(grad) * torch.tensor([[0.01], [0.03]])
+    torch.testing.assert_close(weight, expected, rtol=1e-5, atol=1e-7)
+    row0 = weight[0].clone()
+    opt.step(torch.tensor([1]), grad[1:])  # a subset of rows keeps each row's rate
+    torch.testing.assert_close(weight[1], 2 * expected[1], rtol=1e-5, atol=1e-7)
+    assert torch.equal(weight[0], row0)

@@ -7,7 +7,8 @@ A new document gets the same two kinds of triples it would get in training:
 
 With W2 and the training documents fixed, ``lt(g)`` and the training side's scores are
 constants, so a step costs one softmax and two dense products per new document.  The
-rows are optimised together with Adam from uniform logits for a fixed number of steps.
+rows are optimised together with Adam from uniform logits for a fixed number of steps,
+each document's step growing with its number of distinct terms (:func:`step_sizes`).
 A document's draws are counter-based hashes of the model's seed, its own terms and the
 draw's position (no shared random stream), and its row is computed in a padded dense
 layout (no scatter-adds), so its vector does not depend on which other documents are
@@ -28,6 +29,41 @@ from ..train.optim import RowAdam
 from ..train.sampling import IncidenceIndex
 from .network import ranking_hinge, ranking_hinge_grad
 
+#: A document of at most this many distinct terms takes the base step size; above it the
+#: step grows in proportion to the terms, up to MAX_STEP_SCALE times the base.
+EVIDENCE_TERMS = 10
+MAX_STEP_SCALE = 4.0
+
+
+def step_sizes(n_terms: np.ndarray, learning_rate: float) -> np.ndarray:
+    """Each document's Adam step: ``learning_rate * clip(n_terms / 10, 1, 4)``.
+
+    Adam moves a logit by about its step whatever the gradient, so ``steps`` times the
+    step bounds how far a row travels from its start.  A document of a few terms is
+    little evidence, and a row that travels far on it sharpens on noise; a long document
+    is much evidence, and its training row travelled as far as its many updates took it.
+    The step therefore grows with the distinct terms, from the base at 10 terms or
+    fewer to four times the base at 40 or more.
+
+    Parameters
+    ----------
+    n_terms : ndarray of shape (n_docs,)
+        Distinct vocabulary terms of each document.
+    learning_rate : float
+        The base step.
+
+    Returns
+    -------
+    ndarray of shape (n_docs,), float32
+
+    Examples
+    --------
+    >>> step_sizes(np.array([3, 10, 20, 40, 200]), 0.01).round(3).tolist()
+    [0.01, 0.01, 0.02, 0.04, 0.04]
+    """
+    scale = np.clip(np.asarray(n_terms, dtype=np.float64) / EVIDENCE_TERMS, 1.0, MAX_STEP_SCALE)
+    return (learning_rate * scale).astype(np.float32)
+
 
 def fold_in(
     X_new: sp.csr_matrix,
@@ -42,6 +78,7 @@ def fold_in(
     seed: int = 0,
     init_logits: np.ndarray | None = None,
     max_elements: int = 20_000_000,
+    grow_with_terms: bool = True,
 ) -> np.ndarray:
     """Document-topic logits of new documents.
 
@@ -60,10 +97,12 @@ def fold_in(
     steps : int
         Adam steps.
     learning_rate : float
-        Adam's step: each step moves a logit by about this much whatever the size of
-        its gradient, so ``steps * learning_rate`` bounds how far a row travels from
-        its start.  Small steps keep a short document (a few terms of evidence) near
-        the mean of its terms' topics instead of sharpening it on noise.
+        Adam's base step (:func:`step_sizes`): each step moves a logit by about its
+        step whatever the size of its gradient, so ``steps`` times the step bounds how
+        far a row travels from its start.  Small steps keep a short document (a few
+        terms of evidence) near the mean of its terms' topics instead of sharpening it
+        on noise; a document of more than 10 distinct terms takes a larger step, up to
+        four times the base.
     margin : float
     seed : int
     init_logits : ndarray of shape (n_new, n_topics), optional
@@ -71,6 +110,9 @@ def fold_in(
     max_elements : int
         Documents are processed in groups whose padded tensors hold at most about
         this many floats.
+    grow_with_terms : bool
+        Scale each document's step with its terms (:func:`step_sizes`); False gives
+        every document the step ``learning_rate`` (for comparisons).
 
     Returns
     -------
@@ -98,6 +140,11 @@ def fold_in(
         seed=seed,
     )
     lengths = np.diff(X.indptr)
+    rates = (
+        step_sizes(lengths, learning_rate)
+        if grow_with_terms
+        else np.full(len(lengths), learning_rate, dtype=np.float32)
+    )
     docs = np.flatnonzero(lengths)
     docs = docs[np.argsort(lengths[docs], kind="stable")]  # similar lengths pad little
     start = 0
@@ -116,7 +163,7 @@ def fold_in(
             if init_logits is None
             else np.asarray(init_logits[group], dtype=np.float32)
         )
-        out[group] = problem.solve(X, group, longest, init)
+        out[group] = problem.solve(X, group, longest, init, rates[group])
         start = stop
     return out
 
@@ -194,9 +241,15 @@ class _FoldIn:
     seed: int
 
     def solve(
-        self, X: sp.csr_matrix, group: np.ndarray, longest: int, init: np.ndarray
+        self,
+        X: sp.csr_matrix,
+        group: np.ndarray,
+        longest: int,
+        init: np.ndarray,
+        rates: np.ndarray,
     ) -> np.ndarray:
-        """Logits (N, K) of the documents ``group`` of ``X``, from ``init``."""
+        """Logits (N, K) of the documents ``group`` of ``X``, from ``init``, with
+        Adam steps ``rates`` (N,)."""
         docs = _Group.build(X, group, longest)
         n_neg = self.n_negatives
         # The slot and key of each occurrence's n_negatives draws, for both kinds of triple.
@@ -204,7 +257,7 @@ class _FoldIn:
         keys = np.broadcast_to(docs.doc_key[docs.row_of][:, None], slot.shape)
         neg_scores = self._as_positive(docs, longest, slot, keys)
         other_terms, other_mask, other_scores = self._as_negative(docs, longest, slot, keys)
-        return self._descend(docs, neg_scores, other_terms, other_mask, other_scores, init)
+        return self._descend(docs, neg_scores, other_terms, other_mask, other_scores, init, rates)
 
     def _as_positive(
         self, docs: _Group, longest: int, slot: np.ndarray, keys: np.ndarray
@@ -262,9 +315,10 @@ class _FoldIn:
         other_mask: np.ndarray,
         other_scores: np.ndarray,
         init: np.ndarray,
+        rates: np.ndarray,
     ) -> np.ndarray:
         """Adam on the summed hinge, its gradient written out by hand (no autograd),
-        with ``lt`` and the training side fixed."""
+        with ``lt`` and the training side fixed; each row's step from ``rates``."""
         lt_t = torch.from_numpy(self.lt)
         lt_pos = lt_t[torch.from_numpy(docs.terms)]  # (N, L, K)
         lt_other = lt_t[torch.from_numpy(other_terms)]  # (N, S, K)
@@ -272,7 +326,12 @@ class _FoldIn:
         neg_t, other_t = torch.from_numpy(neg_scores), torch.from_numpy(other_scores)
         logits = torch.from_numpy(init.copy())
         # Adam's step as training takes it on W1 rows, with eps where torch.optim.Adam adds it
-        optimiser = RowAdam(logits, lr=self.learning_rate, eps_after_correction=True)
+        optimiser = RowAdam(
+            logits,
+            lr=self.learning_rate,
+            eps_after_correction=True,
+            row_lr=torch.from_numpy(rates),
+        )
         margin = self.margin
         for _ in range(self.steps):
             ld = torch.softmax(logits, dim=-1)  # (N, K)

@@ -72,6 +72,9 @@ class RowAdam:
     eps_after_correction : bool
         Add ``eps`` to the bias-corrected ``sqrt(v_r / (1 - b2^t))``, as
         ``torch.optim.Adam`` does (fold-in's steps), rather than to ``sqrt(v_r)``.
+    row_lr : Tensor of shape (n_rows,), optional
+        A learning rate per row, replacing ``lr`` (fold-in's steps, which grow with a
+        document's terms).  Steps with it take torch's path.
 
     Notes
     -----
@@ -91,9 +94,12 @@ class RowAdam:
         *,
         use_kernel: bool = True,
         eps_after_correction: bool = False,
+        row_lr: torch.Tensor | None = None,
     ) -> None:
         self.weight = weight
         self.lr = lr
+        # (n_rows, 1): each row's rate relative to lr, broadcast over the columns
+        self.row_scale = None if row_lr is None else (row_lr / lr).reshape(-1, 1).to(weight)
         self.betas = betas
         self.eps = eps
         self.exp_avg = host_zeros_like(weight)  # (n_rows, n_cols), on huge pages
@@ -139,7 +145,10 @@ class RowAdam:
         v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         # eps added to sqrt(v), or (eps_after_correction) to sqrt(v / (1 - b2^t))
         root = v.sqrt() if sq_correction == 1.0 else (v / sq_correction).sqrt_()
-        weight.sub_((m * step_size).div_(root.add_(self.eps)))
+        update = m * step_size
+        if self.row_scale is not None:
+            update.mul_(self.row_scale if rows is None else self.row_scale.index_select(0, rows))
+        weight.sub_(update.div_(root.add_(self.eps)))
         if rows is not None:
             for target, rows_value in zip(self._tensors(), (weight, m, v), strict=True):
                 target.index_copy_(0, rows, rows_value)
@@ -201,6 +210,7 @@ class RowAdam:
         return (
             self.use_kernel
             and not self.eps_after_correction
+            and self.row_scale is None
             and all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors)
             and all(t.is_contiguous() for t in tensors[:3])
             and (rows is None or (rows.dtype == torch.int64 and rows.is_contiguous()))
