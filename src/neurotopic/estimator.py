@@ -187,14 +187,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         would enter every topic at once and cost diversity (``docs/benchmarks.md``,
         "Readout variants").
     transform_steps : int, default=50
-        Adam steps that fold a new document in (:meth:`transform`, :meth:`predict`):
-        steps of 0.01 for a document of up to 10 distinct vocabulary terms, growing
-        with its terms to 0.04 at 40 or more, since a long document is more evidence
-        for its row to move on (``neurotopic.model.inference.step_sizes``).  Chosen so
-        that a classifier trained on the training documents' rows reads new
-        documents' rows as well, on long and short documents alike (the tuning half of
-        ``benchmarks/fold_in.py``; see ``docs/model.md``, "Folding in new
-        documents").
+        Adam steps (of 0.01 each) that fold a new document in (:meth:`transform`,
+        :meth:`predict`).  Chosen so that a classifier trained on the training
+        documents' rows reads new documents' rows as well, on long and short documents
+        alike (the tuning half of ``benchmarks/fold_in.py``; see ``docs/model.md``,
+        "Folding in new documents").
     task : {None, "classification", "multilabel", "regression"}, default=None
         None: the unsupervised NTM. Otherwise the supervised NTM (sNTM): a label layer
         on ``ld(d)`` (softmax, sigmoids or a linear unit) trained jointly with the

@@ -101,8 +101,9 @@ def test_step_sizes_grow_with_the_terms_between_one_and_four_times_the_base() ->
     np.testing.assert_allclose(rates, [0.01, 0.01, 0.015, 0.04, 0.04], rtol=1e-6)
 
 
-def test_a_longer_document_travels_further_per_step() -> None:
-    """One Adam step moves each logit by about the document's step: longer, further."""
+def test_grown_steps_take_a_longer_document_further_per_step() -> None:
+    """One Adam step moves each logit by about the document's step: with grown steps,
+    longer documents further; by default, every document alike."""
     rng = np.random.default_rng(0)
     n_terms, n_topics = 60, 3
     lt = rng.uniform(0.05, 0.95, size=(n_terms, n_topics))
@@ -114,5 +115,8 @@ def test_a_longer_document_travels_further_per_step() -> None:
     X = np.zeros((3, n_terms), dtype=np.float32)
     for d, length in enumerate((5, 20, 50)):
         X[d, rng.choice(n_terms, size=length, replace=False)] = 1.0
-    logits = fold_in(sp.csr_matrix(X), lt, ld, index, steps=1, learning_rate=0.01)
-    np.testing.assert_allclose(np.abs(logits).max(axis=1), [0.01, 0.02, 0.04], rtol=1e-3)
+    X = sp.csr_matrix(X)
+    grown = fold_in(X, lt, ld, index, steps=1, learning_rate=0.01, grow_with_terms=True)
+    np.testing.assert_allclose(np.abs(grown).max(axis=1), [0.01, 0.02, 0.04], rtol=1e-3)
+    fixed = fold_in(X, lt, ld, index, steps=1, learning_rate=0.01)  # the default
+    np.testing.assert_allclose(np.abs(fixed).max(axis=1), [0.01, 0.01, 0.01], rtol=1e-3)

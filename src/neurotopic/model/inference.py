@@ -7,8 +7,7 @@ A new document gets the same two kinds of triples it would get in training:
 
 With W2 and the training documents fixed, ``lt(g)`` and the training side's scores are
 constants, so a step costs one softmax and two dense products per new document.  The
-rows are optimised together with Adam from uniform logits for a fixed number of steps,
-each document's step growing with its number of distinct terms (:func:`step_sizes`).
+rows are optimised together with Adam from uniform logits for a fixed number of steps.
 A document's draws are counter-based hashes of the model's seed, its own terms and the
 draw's position (no shared random stream), and its row is computed in a padded dense
 layout (no scatter-adds), so its vector does not depend on which other documents are
@@ -42,8 +41,8 @@ def step_sizes(n_terms: np.ndarray, learning_rate: float) -> np.ndarray:
     step bounds how far a row travels from its start.  A document of a few terms is
     little evidence, and a row that travels far on it sharpens on noise; a long document
     is much evidence, and its training row travelled as far as its many updates took it.
-    The step therefore grows with the distinct terms, from the base at 10 terms or
-    fewer to four times the base at 40 or more.
+    This rule lets the step grow with the distinct terms, from the base at 10 terms
+    or fewer to four times the base at 40 or more (``fold_in(grow_with_terms=True)``).
 
     Parameters
     ----------
@@ -78,7 +77,7 @@ def fold_in(
     seed: int = 0,
     init_logits: np.ndarray | None = None,
     max_elements: int = 20_000_000,
-    grow_with_terms: bool = True,
+    grow_with_terms: bool = False,
 ) -> np.ndarray:
     """Document-topic logits of new documents.
 
@@ -97,12 +96,10 @@ def fold_in(
     steps : int
         Adam steps.
     learning_rate : float
-        Adam's base step (:func:`step_sizes`): each step moves a logit by about its
-        step whatever the size of its gradient, so ``steps`` times the step bounds how
-        far a row travels from its start.  Small steps keep a short document (a few
-        terms of evidence) near the mean of its terms' topics instead of sharpening it
-        on noise; a document of more than 10 distinct terms takes a larger step, up to
-        four times the base.
+        Adam's step: each step moves a logit by about this much whatever the size of
+        its gradient, so ``steps * learning_rate`` bounds how far a row travels from
+        its start.  Small steps keep a short document (a few terms of evidence) near
+        the mean of its terms' topics instead of sharpening it on noise.
     margin : float
     seed : int
     init_logits : ndarray of shape (n_new, n_topics), optional
@@ -111,8 +108,11 @@ def fold_in(
         Documents are processed in groups whose padded tensors hold at most about
         this many floats.
     grow_with_terms : bool
-        Scale each document's step with its terms (:func:`step_sizes`); False gives
-        every document the step ``learning_rate`` (for comparisons).
+        Give each document the step :func:`step_sizes` (``learning_rate`` up to 10
+        distinct terms, growing to four times it at 40) instead of ``learning_rate``.
+        Off by default: it brings rows folded in from long documents closer to
+        their training rows, but makes them worse features for a classifier trained
+        on folded-in rows (``docs/model.md``, "Folding in new documents").
 
     Returns
     -------
