@@ -140,11 +140,7 @@ def fold_in(
         seed=seed,
     )
     lengths = np.diff(X.indptr)
-    rates = (
-        step_sizes(lengths, learning_rate)
-        if grow_with_terms
-        else np.full(len(lengths), learning_rate, dtype=np.float32)
-    )
+    rates = step_sizes(lengths, learning_rate) if grow_with_terms else None
     docs = np.flatnonzero(lengths)
     docs = docs[np.argsort(lengths[docs], kind="stable")]  # similar lengths pad little
     start = 0
@@ -163,7 +159,7 @@ def fold_in(
             if init_logits is None
             else np.asarray(init_logits[group], dtype=np.float32)
         )
-        out[group] = problem.solve(X, group, longest, init, rates[group])
+        out[group] = problem.solve(X, group, longest, init, None if rates is None else rates[group])
         start = stop
     return out
 
@@ -246,10 +242,10 @@ class _FoldIn:
         group: np.ndarray,
         longest: int,
         init: np.ndarray,
-        rates: np.ndarray,
+        rates: np.ndarray | None,
     ) -> np.ndarray:
         """Logits (N, K) of the documents ``group`` of ``X``, from ``init``, with
-        Adam steps ``rates`` (N,)."""
+        Adam steps ``rates`` (N,) (None: ``learning_rate`` for every document)."""
         docs = _Group.build(X, group, longest)
         n_neg = self.n_negatives
         # The slot and key of each occurrence's n_negatives draws, for both kinds of triple.
@@ -315,7 +311,7 @@ class _FoldIn:
         other_mask: np.ndarray,
         other_scores: np.ndarray,
         init: np.ndarray,
-        rates: np.ndarray,
+        rates: np.ndarray | None,
     ) -> np.ndarray:
         """Adam on the summed hinge, its gradient written out by hand (no autograd),
         with ``lt`` and the training side fixed; each row's step from ``rates``."""
@@ -330,7 +326,7 @@ class _FoldIn:
             logits,
             lr=self.learning_rate,
             eps_after_correction=True,
-            row_lr=torch.from_numpy(rates),
+            row_lr=None if rates is None else torch.from_numpy(rates),
         )
         margin = self.margin
         for _ in range(self.steps):
