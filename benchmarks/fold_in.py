@@ -6,7 +6,7 @@ logistic regression on its rows and prints its accuracy (mean over the seeds) on
 
 * the training rows themselves (a stratified 20% of them, the tables' protocol);
 * the other 20% folded in under each fold-in setting (steps x Adam step size, the step
-  the same for every document or growing with its terms as ``transform``'s does):
+  the same for every document, as ``transform``'s, or growing with its terms):
   :func:`neurotopic.model.inference.fold_in` on the fitted model's arrays, from the
   start ``transform`` takes (``transform`` exposes the number of steps, not the step
   size).
@@ -38,10 +38,10 @@ from neurotopic.train.threads import resolve_n_jobs, thread_budget
 
 
 def folded_in(
-    model: NeuralTopicModel, texts: list[str], steps: int, rate: float, grows: bool = True
+    model: NeuralTopicModel, texts: list[str], steps: int, rate: float, grows: bool = False
 ) -> np.ndarray:
-    """``model.transform(texts)`` with ``steps`` Adam steps of base ``rate`` (the same
-    for every document unless ``grows``)."""
+    """``model.transform(texts)`` with ``steps`` Adam steps of ``rate`` (with ``grows``,
+    a base step that grows with each document's terms)."""
     X = model.doc_term_matrix(texts)
     with thread_budget(resolve_n_jobs(model.n_jobs)):  # as transform runs
         start = initial_doc_logits(
