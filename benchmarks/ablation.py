@@ -22,8 +22,8 @@ from gensim.models import KeyedVectors
 from sklearn.utils import check_random_state
 
 from neurotopic import NeuralTopicModel
-from neurotopic.datasets import load_dataset
 from neurotopic._params import auto_word2vec_epochs
+from neurotopic.datasets import load_dataset
 from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
 from neurotopic.text.embeddings import train_ppmi, train_word2vec
 from neurotopic.text.text import Analyzer, PhraseModel, default_stop_words

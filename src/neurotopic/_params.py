@@ -148,6 +148,8 @@ class Options:
         return isinstance(value, str) and value in self.values
 
     def __str__(self) -> str:
+        if len(self.values) == 1:
+            return repr(self.values[0])
         return f"one of {', '.join(self.values)}"
 
 
@@ -242,7 +244,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "term_power": [Check(_is_number, "a number")],
     "topic_learning_rate": [Interval(0, None, closed="neither")],
     "doc_learning_rate": [Interval(0, None, closed="neither")],
-    "holdout": [Interval(0, 0.5, closed="left")],
+    "holdout": [Options(("auto",)), Interval(0, 0.5, closed="left")],
     "entropy_weight": [Interval(0, None)],
     "term_negatives": [Interval(0, None, integer=True)],
     "topic_readout": [Options(TOPIC_READOUTS)],

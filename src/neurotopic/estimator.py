@@ -111,10 +111,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         free W1 rows after an epoch or two; on long documents the gains fall below
         ``tol`` after a few more epochs.  With
         fewer than 2,000 held-out triples the accuracy is too noisy to weigh such
-        gains, and every epoch runs: with the default ``holdout`` of 1%, that is a
-        corpus of fewer than 200,000 document-term incidences (a thousand long
-        documents, or ten thousand short ones).  The epochs run are in
-        :attr:`n_epochs_`.
+        gains, so ``holdout="auto"`` holds out more than 1% of a small corpus's
+        incidences (up to 10%: early stopping works down to 20,000 incidences, a
+        few hundred long documents or a few thousand short ones); below 2,000
+        held-out triples every epoch runs.  The epochs run are in :attr:`n_epochs_`.
     n_iter_no_change : int, default=2
         Epochs without improvement before stopping.
     tol : float, default=0.005
@@ -157,8 +157,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Adam learning rate of W2.
     doc_learning_rate : float, default=0.05
         SparseAdam learning rate of the W1 rows.
-    holdout : float, default=0.01
-        Share of incidences held out to report ranking accuracy each epoch.
+    holdout : float or "auto", default="auto"
+        Share of incidences held out to report ranking accuracy each epoch (and to
+        stop early); they are not trained on.  ``"auto"``: 1%, raised on a corpus
+        of fewer than 200,000 incidences to the 2,000 held-out triples early stopping
+        needs, at most 10% (1% without early stopping).
     entropy_weight : float, default=0.0
         Extension (not in the paper): weight of the mean entropy of ``ld(d+)`` added
         to the loss; positive values make document-topic vectors sharper.
@@ -323,7 +326,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         term_power: float = 1.0,
         topic_learning_rate: float = 0.05,
         doc_learning_rate: float = 0.05,
-        holdout: float = 0.01,
+        holdout: float | str = "auto",
         entropy_weight: float = 0.0,
         term_negatives: int = 0,
         topic_readout: str = "auto",

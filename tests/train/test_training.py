@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from neurotopic import NeuralTopicModel
 from neurotopic.errors import NeurotopicError
 from neurotopic.model.network import NTMNetwork, ranking_hinge, ranking_hinge_grad
 from neurotopic.model.pretrain import initial_doc_logits, pretrain_topic_weights
@@ -30,7 +31,9 @@ from neurotopic.train.step import (
     hinge_gradients,
 )
 from neurotopic.train.threads import numba_pool_size
-from neurotopic.train.training import evaluate_triples, stopped_early, train
+from neurotopic.train.training import evaluate_triples, resolve_holdout, stopped_early, train
+
+from ..conftest import FAST
 
 HISTORY_KEYS = {
     "epoch",
@@ -450,3 +453,24 @@ def test_training_that_turns_weights_to_nan_stops_with_a_message() -> None:
     sampler = TripleSampler(X, n_negatives=3, holdout=0.1, seed=0)
     with pytest.raises(NeurotopicError, match="training diverged: the weights hold NaN"):
         train(network, sampler, TrainConfig(epochs=2, batch_size=16), progress=False)
+
+
+def test_auto_holdout_raises_a_small_corpus_share_to_what_stopping_needs() -> None:
+    need = training.MIN_STOPPING_TRIPLES
+    assert resolve_holdout("auto", 100 * need, True) == 0.01  # large: 1% is enough
+    assert resolve_holdout("auto", 25 * need, True) == pytest.approx(0.04)
+    assert round(resolve_holdout("auto", 25 * need, True) * 25 * need) == need
+    assert resolve_holdout("auto", 5 * need, True) == 0.1  # capped: stopping stays off
+    assert resolve_holdout("auto", 25 * need, False) == 0.01  # nothing to stop
+    assert resolve_holdout(0.2, 25 * need, True) == 0.2  # a number is kept
+
+
+def test_a_small_real_corpus_stops_early_with_the_default_holdout(
+    bbc_small: tuple[list[str], list[str]],
+) -> None:
+    # 600 BBC articles: about 60,000 incidences, 600 held-out triples at 1%.
+    params = {**FAST, "early_stopping": True, "tol": 1.0, "n_iter_no_change": 1, "epochs": 4}
+    fixed = NeuralTopicModel(5, random_state=0, holdout=0.01, **params).fit(bbc_small[0])
+    assert fixed.n_epochs_ == 4  # too few held-out triples: every epoch runs
+    auto = NeuralTopicModel(5, random_state=0, **params).fit(bbc_small[0])
+    assert auto.n_epochs_ == 1  # no epoch beats the start by tol=1

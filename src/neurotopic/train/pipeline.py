@@ -52,7 +52,7 @@ from .fingerprint import fingerprint
 from .sampling import TripleSampler
 from .step import Supervision, TrainConfig
 from .threads import resolve_n_jobs, thread_budget
-from .training import TrainState, train
+from .training import TrainState, resolve_holdout, train
 
 if TYPE_CHECKING:
     from ..estimator import NeuralTopicModel
@@ -260,11 +260,13 @@ class FitPipeline:
         # The sampler first: W1 starts from the training incidences only, so the held-out
         # ones are unseen until they are scored (timed with training).
         t0 = time.perf_counter()
+        (n_incidences,) = comm.sum([int(X_own.nnz)])
+        holdout = resolve_holdout(model.holdout, int(n_incidences), model.early_stopping)
         sampler = comm.all_or_none(
             lambda: TripleSampler(
                 X_own,
                 n_negatives=model.n_negatives,
-                holdout=model.holdout,
+                holdout=holdout,
                 term_power=model.term_power,
                 negative_pool=model.negative_pool_for(n_docs),
                 shuffle_window=model.shuffle_window_for(n_docs, comm.world_size),

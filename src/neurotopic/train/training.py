@@ -121,6 +121,46 @@ def stopped_early(history: list[dict[str, Any]], n_iter_no_change: int, tol: flo
 #: and a 300-document corpus stopped after two epochs by chance.  Such corpora train in
 #: seconds anyway.
 MIN_STOPPING_TRIPLES = 2000
+#: ``holdout="auto"``: the share held out, raised on small corpora up to MAX_AUTO_HOLDOUT.
+AUTO_HOLDOUT, MAX_AUTO_HOLDOUT = 0.01, 0.1
+
+
+def resolve_holdout(holdout: float | str, n_incidences: int, early_stopping: bool) -> float:
+    """The share of incidences to hold out (what ``holdout="auto"`` stands for).
+
+    ``"auto"`` holds out 1% of the incidences, and on a corpus too small for 1% to
+    give ``MIN_STOPPING_TRIPLES`` held-out triples, as many as that needs (at most
+    ``MAX_AUTO_HOLDOUT``), so that early stopping can weigh the epochs there too.
+    Without early stopping the held-out triples only report progress, and 1% is kept.
+    A number is returned as it is.
+
+    Parameters
+    ----------
+    holdout : float or "auto"
+        The estimator's ``holdout``.
+    n_incidences : int
+        Document-term incidences of the training matrix (all ranks together).
+    early_stopping : bool
+        The estimator's ``early_stopping``.
+
+    Returns
+    -------
+    float
+        A share in [0, 0.5).
+
+    Examples
+    --------
+    >>> resolve_holdout("auto", 1_000_000, True), resolve_holdout("auto", 50_000, True)
+    (0.01, 0.04)
+    >>> resolve_holdout("auto", 50_000, False), resolve_holdout(0.2, 50_000, True)
+    (0.01, 0.2)
+    """
+    if not isinstance(holdout, str):
+        return float(holdout)
+    if not early_stopping or n_incidences <= 0:
+        return AUTO_HOLDOUT
+    needed = MIN_STOPPING_TRIPLES / n_incidences
+    return float(min(MAX_AUTO_HOLDOUT, max(AUTO_HOLDOUT, needed)))
 
 
 def _check_finite(network: NTMNetwork, epoch: int) -> None:
