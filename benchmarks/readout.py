@@ -16,8 +16,10 @@ by planted-topic recovery (top 20).  The table says which readout ``topic_readou
 picks for each corpus.
 
 Run: ``.venv/bin/python benchmarks/readout.py [--corpora bbc,news-articles,wordnet]
-[--seeds 0,1,2] [--epochs 20] [--synthetic runs/synth-100k.jsonl]``
-(K: bbc 20, news-articles 50, wordnet 50, synthetic 128.)
+[--seeds 0,1,2] [--epochs 20] [--k K] [--synthetic runs/synth-100k.jsonl]``
+(K: bbc 20, news-articles 50, wordnet 50, any other corpus of
+:func:`neurotopic.datasets.load_dataset` 50, synthetic 128; ``--k`` sets it for every
+named corpus.)
 """
 
 from __future__ import annotations
@@ -50,16 +52,19 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--synthetic", default=None, help="JSONL of benchmarks/synthetic.py")
+    parser.add_argument("--k", type=int, default=None, help="K of every named corpus")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    jobs: list[tuple[str, int]] = [(c, CORPORA[c]) for c in args.corpora.split(",") if c]
+    names = [c for c in args.corpora.split(",") if c]
+    jobs: list[tuple[str, int]] = [(c, args.k or CORPORA.get(c, 50)) for c in names]
     if args.synthetic:
         jobs.append((args.synthetic, SYNTHETIC_TOPICS))
     results: dict[tuple[str, str, float | None], list[dict[str, float]]] = {}
     chosen: dict[str, str] = {}
+    ks = dict(jobs)
     for corpus, k in jobs:
         truth: list[list[str]] | None = None
-        if corpus in CORPORA:
+        if corpus in names:
             texts = load_dataset(corpus).texts
             reference = reference_tokens(texts)
         else:
@@ -71,6 +76,8 @@ def main() -> None:
             model = NeuralTopicModel(k, random_state=seed, epochs=args.epochs).fit(texts)
             seconds = time.perf_counter() - start
             chosen[corpus] = model.topic_readout_
+            auto = {"readout": model.topic_readout_, "lambda": model.relevance_lambda_}
+            print(json.dumps({"corpus": corpus, "seed": seed, "auto": auto}), flush=True)
             for readout, lams in READOUTS:
                 for lam in lams:
                     model.set_readout(topic_readout=readout, relevance_lambda=lam)
@@ -97,8 +104,8 @@ def main() -> None:
             spread = values.std(ddof=1) if len(values) > 1 else 0.0
             return f"{values.mean():.3f} ± {spread:.3f}" if len(values) > 1 else f"{values[0]:.3f}"
 
-        name = Path(corpus).stem if corpus not in CORPORA else corpus
-        k = SYNTHETIC_TOPICS if corpus not in CORPORA else CORPORA[corpus]
+        name = Path(corpus).stem if corpus not in names else corpus
+        k = ks.get(corpus, SYNTHETIC_TOPICS)
         auto = " (auto)" if chosen[corpus] == readout else ""
         scale = cell("scale") if readout == "background" else "-"
         print(
