@@ -14,12 +14,14 @@ the log reader does much better than the reader of the rows as returned; the gap
 when the information is in the probabilities themselves.
 
 Run: ``.venv/bin/python benchmarks/margin.py [--corpora bbc,news-articles]
-[--margins 0.5,0.25,0.1,0.05] [--k 50]``
+[--margins 0.5,0.25,0.1,0.05] [--k 50] [--param KEY=VALUE ...]`` (``--param``: another
+``NeuralTopicModel`` parameter, JSON value, for every fit).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -48,9 +50,12 @@ def main() -> None:
     parser.add_argument("--corpora", default=",".join(TUNING))
     parser.add_argument("--margins", default="0.5,0.25,0.1,0.05")
     parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     margins = [float(m) for m in args.margins.split(",")]
-    print(f"{machine()}; K={args.k}, seed 0, NTM defaults except margin\n")
+    extra = {k: json.loads(v) for k, _, v in (p.partition("=") for p in args.param)}
+    shown = ", ".join(f"{k}={v!r}" for k, v in extra.items())
+    print(f"{machine()}; K={args.k}, seed 0, NTM defaults except margin {shown}\n")
     print(
         "| corpus | margin | largest probability | entropy | accuracy, rows as returned "
         "| accuracy, log rows | NPMI | diversity | fit s |"
@@ -61,7 +66,7 @@ def main() -> None:
         reference = reference_tokens(data.texts)
         for margin in margins:
             start = time.perf_counter()
-            model = NeuralTopicModel(args.k, random_state=0, margin=margin)
+            model = NeuralTopicModel(args.k, random_state=0, margin=margin, **extra)
             theta = model.fit_transform(data.texts)
             seconds = time.perf_counter() - start
             top, entropy = row_shape(theta)
