@@ -4,10 +4,10 @@ Early stopping weighs the held-out ranking accuracy, and below
 ``MIN_STOPPING_TRIPLES`` held-out triples it is off and every epoch runs. The held-out
 triples are ``holdout`` of the document-term incidences: by default 1%, raised on a corpus
 of fewer than 200,000 incidences to what early stopping needs (at most 10%), so early
-stopping is off only below 20,000 incidences. This script
-builds each corpus's document-term matrix exactly as a default fit does (the text stage
-only, no training) and prints, per corpus: documents, incidences, held-out triples and
-whether early stopping is on.
+stopping is off only below 20,000 incidences. This script builds each corpus's
+document-term matrix exactly as a default fit does (the text stage only, no training) and
+prints, per corpus: documents, incidences, held-out triples and whether early stopping
+is on.
 
 ``python benchmarks/holdout_size.py [--corpora bbc,...] [--out docs/benchmarks.md]``
 """
@@ -28,6 +28,13 @@ from neurotopic.train.pipeline import FitPipeline
 from neurotopic.train.training import MIN_STOPPING_TRIPLES, resolve_holdout
 
 
+def doc_term_shape(texts: list[str]) -> tuple[int, int]:
+    """Documents and document-term incidences of a default fit's matrix (text stage
+    only)."""
+    X = FitPipeline(NeuralTopicModel(random_state=0), texts).text_stage().X
+    return int(X.shape[0]), int(X.nnz)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", default=",".join(SUITES["all"]))
@@ -46,14 +53,13 @@ def main(argv: list[str] | None = None) -> None:
     ]
     for name in corpora:
         data = load_dataset(name)
-        stage = FitPipeline(NeuralTopicModel(random_state=0), data.texts).text_stage()
-        nnz = int(stage.X.nnz)
+        n_docs, nnz = doc_term_shape(list(data.texts))
         holdout = resolve_holdout(default.holdout, nnz, default.early_stopping)
         held = round(holdout * nnz)
         half = "tuning" if name in TUNING else "held out" if name in HELD_OUT else "-"
         on = "on" if held >= MIN_STOPPING_TRIPLES else "off (every epoch runs)"
         line = (
-            f"| {half} | {name} | {stage.X.shape[0]:,} | {nnz:,} | {nnz / stage.X.shape[0]:.1f} "
+            f"| {half} | {name} | {n_docs:,} | {nnz:,} | {nnz / n_docs:.1f} "
             f"| {holdout:.1%} | {held:,} | {on} |"
         )
         print(line, flush=True)

@@ -21,7 +21,6 @@ Run: ``.venv/bin/python benchmarks/margin.py [--corpora bbc,news-articles]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine
-from quality import TUNING
+from quality import TUNING, parse_ntm_params
 
 from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
@@ -53,7 +52,7 @@ def main() -> None:
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
     margins = [float(m) for m in args.margins.split(",")]
-    extra = {k: json.loads(v) for k, _, v in (p.partition("=") for p in args.param)}
+    extra = parse_ntm_params(args.param)
     shown = ", ".join(f"{k}={v!r}" for k, v in extra.items())
     print(f"{machine()}; K={args.k}, seed 0, NTM defaults except margin {shown}\n")
     print(

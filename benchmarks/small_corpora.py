@@ -22,7 +22,6 @@ Variants (``--variants``, separated by ``;``): ``defaults``, and any
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _markdown import machine
-from quality import LDA_ITERATIONS, TUNING, WORKERS
+from holdout_size import doc_term_shape
+from quality import LDA_ITERATIONS, TUNING, WORKERS, parse_ntm_params
 
-from neurotopic import NeuralTopicModel
 from neurotopic.datasets import load_dataset
 from neurotopic.evaluation.compare import compare_models
-from neurotopic.train.pipeline import FitPipeline
 
 #: Documents per subset: about 50,000 and 150,000 incidences on each tuning corpus.
 DOCS: dict[str, tuple[int, ...]] = {
@@ -50,18 +48,7 @@ METRICS = ("npmi", "diversity", "accuracy")
 
 def parse_variant(text: str) -> dict[str, Any]:
     """``"epochs=5, margin=0.2"`` as parameters; ``"defaults"`` as none."""
-    if text == "defaults":
-        return {}
-    params: dict[str, Any] = {}
-    for item in text.split(","):
-        key, _, value = item.strip().partition("=")
-        params[key.strip()] = json.loads(value)
-    return params
-
-
-def incidences(texts: list[str]) -> int:
-    """Document-term incidences of a default fit's matrix (text stage only)."""
-    return int(FitPipeline(NeuralTopicModel(random_state=0), texts).text_stage().X.nnz)
+    return {} if text == "defaults" else parse_ntm_params(text.split(","))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,8 +80,7 @@ def main(argv: list[str] | None = None) -> None:
                 pick = np.sort(np.random.default_rng(seed).permutation(len(texts))[:n_docs])
                 sub_texts = [texts[i] for i in pick]
                 sub_labels = [labels[i] for i in pick]
-                nnz = incidences(sub_texts)
-                nnzs.append(nnz)
+                nnzs.append(doc_term_shape(sub_texts)[1])
                 runs: list[tuple[str, str, dict[str, Any]]] = [("tomotopy", "lda", {})]
                 for variant in variants:
                     runs.append((variant, "ntm", parse_variant(variant)))
