@@ -157,7 +157,7 @@ def both_readouts(
 ) -> tuple[NeuralTopicModel, Any, Any, float]:
     """One sNTM fit, predictions on ``test`` of its "joint" layer and of the "refit" one.
 
-    The refit is :func:`refit_label_layer` on the training documents' ``transform``,
+    The refit is :func:`refit_label_layer` on the training documents' ``transform_mixture``,
     which is what ``label_readout="refit"`` (the default) does inside ``fit``
     (``tests/test_supervised.py`` checks they agree).
     """
@@ -169,8 +169,10 @@ def both_readouts(
     joint = snt.predict(test)
     labels = encode_labels(task, y_train, len(train))
     features = READOUT_FEATURES[task]
-    weight, bias = refit_label_layer(task, snt.transform(train), labels.targets, features=features)
-    scores = output_scores(task, snt.transform(test), weight, bias, features)
+    weight, bias = refit_label_layer(
+        task, snt.transform_mixture(train), labels.targets, features=features
+    )
+    scores = output_scores(task, snt.transform_mixture(test), weight, bias, features)
     refit = decode(task, scores, snt.classes_, labels.mean, labels.scale)
     return snt, joint, refit, fit_seconds
 

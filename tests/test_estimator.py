@@ -251,7 +251,7 @@ def test_extensions_sharpen_documents(bbc_small: tuple) -> None:
     plain = NeuralTopicModel(4, random_state=0, **FAST).fit(texts)
     sharp = NeuralTopicModel(4, random_state=0, entropy_weight=0.2, term_negatives=2, **FAST)
     sharp.fit(texts)
-    assert sharp.doc_topic_.max(1).mean() > plain.doc_topic_.max(1).mean() + 0.05
+    assert sharp.doc_mixture_.max(1).mean() > plain.doc_mixture_.max(1).mean() + 0.05
     # a strong penalty trades ranking for sharpness, but stays well above chance (0.5)
     assert sharp.history_[-1]["heldout_ranking_accuracy"] > 0.55
 
@@ -259,7 +259,7 @@ def test_extensions_sharpen_documents(bbc_small: tuple) -> None:
 def test_both_readouts_rank_terms_from_the_same_weights(fitted: NeuralTopicModel) -> None:
     other = "embedding" if fitted.topic_readout_ in ("background", "data") else "data"
     twin = _refit_readout(fitted, topic_readout=other)
-    np.testing.assert_array_equal(twin.doc_topic_, fitted.doc_topic_)
+    np.testing.assert_array_equal(twin.doc_mixture_, fitted.doc_mixture_)
     assert twin.topics(10) != fitted.topics(10)
     data_model = twin if other == "data" else fitted
     assert np.allclose(data_model.components_.sum(axis=1), 1.0)
@@ -337,7 +337,7 @@ def test_background_readout_reads_more_coherent_topics(
     assert background["npmi"] > evaluate_topics(data.topics(25), reference)["npmi"] + 0.01
     assert background["diversity"] >= 0.9
     # its scale is the likelihood's maximum: a tenth either way explains the counts worse
-    X, ld = fitted.X_train_, fitted.doc_topic_
+    X, ld = fitted.X_train_, fitted.doc_mixture_
     z = fitted.term_vectors_ @ fitted.topic_weight_ + fitted.topic_bias_
     best = log_likelihood(X, fitted.components_, ld)
     for factor in (0.9, 1.1):
@@ -350,8 +350,12 @@ def test_set_readout_rereads_the_same_weights(fitted: NeuralTopicModel) -> None:
     data = model.set_readout(topic_readout="data")
     assert data is model and model.topic_readout_ == "data"
     np.testing.assert_array_equal(model.doc_logits_, fitted.doc_logits_)
+    # the documents' rows are read with the new topics' term distributions
+    np.testing.assert_allclose(model.topic_term_, model.components_)
+    assert not np.allclose(model.doc_topic_, fitted.doc_topic_)
     back = model.set_readout(topic_readout="auto", relevance_lambda=None)
     np.testing.assert_array_equal(back.components_, fitted.components_)
+    np.testing.assert_allclose(back.doc_topic_, fitted.doc_topic_)
     assert back.topics(10) == fitted.topics(10)
     with pytest.raises(NeurotopicError, match="set_readout takes topic_readout"):
         model.set_readout(epochs=3)

@@ -24,7 +24,14 @@ from ._params import (
 from .errors import NeurotopicError
 from .model.inference import fold_in, softmax_rows
 from .model.pretrain import initial_doc_logits
-from .model.readout import TrainedWeights, read_topics, relevance, top_term_ids
+from .model.readout import (
+    TrainedWeights,
+    read_topics,
+    relevance,
+    top_term_ids,
+    topic_term_distributions,
+)
+from .model.shares import doc_topic_shares
 from .model.supervised import Labels, decode, labels_meta, output_scores
 from .model.tasks import get_task
 from .persist import load_model, save_model
@@ -259,8 +266,17 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         the other readouts).
     term_topic_ : ndarray of shape (n_terms, n_topics)
         ``lt`` of every term.
+    topic_term_ : ndarray of shape (n_topics, n_terms)
+        ``beta``: each topic's distribution over the terms (:attr:`components_` for the
+        "background" and "data" readouts, the data readout's for "embedding"); rows sum
+        to 1.  :attr:`doc_topic_` and :meth:`transform` read documents with it.
     doc_topic_ : ndarray of shape (n_documents, n_topics)
-        ``ld`` of every training document.
+        What :meth:`fit_transform` returns: each training document's share of its term
+        occurrences per topic, one pLSA step from ``ld`` with the topics' term
+        distributions (:func:`neurotopic.model.shares.doc_topic_shares`).  Rows sum to 1.
+    doc_mixture_ : ndarray of shape (n_documents, n_topics)
+        ``ld = softmax(W1)`` of every training document, the mixture the ranking loss
+        trains; the topic readouts, fold-in and the label layer read it.
     topic_prevalence_ : ndarray of shape (n_topics,)
         Each topic's mean share of the training documents (the column means of
         :attr:`doc_topic_`, summing to 1); the CLI, report and plots order and label
@@ -436,7 +452,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_documents, n_topics)
-            Rows are probability distributions (``ld``).
+            Rows are probability distributions: each document's share of its term
+        occurrences per topic (:attr:`doc_topic_`).
         """
         self._fit(texts, y)
         return self.doc_topic_.copy()
@@ -487,11 +504,10 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.n_features_in_ = len(self.terms_)
         z = self.term_vectors_ @ self.topic_weight_ + self.topic_bias_
         self.term_topic_ = expit(z)  # lt, (V, K)
-        self.doc_topic_ = softmax_rows(self.doc_logits_)  # ld, (D, K)
+        self.doc_mixture_ = softmax_rows(self.doc_logits_)  # ld, (D, K)
         counts = np.asarray(self.X_train_.sum(axis=0)).ravel()
         self.term_prob_ = counts / max(counts.sum(), 1.0)  # (V,)
         self._read_topics(background_scale, z)
-        self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
 
     def _read_topics(
         self, background_scale: float | None = None, z: np.ndarray | None = None
@@ -507,7 +523,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             X=self.X_train_,
             term_logits=z,
             term_topic=self.term_topic_,
-            doc_topic=self.doc_topic_,
+            doc_topic=self.doc_mixture_,
             term_prob=self.term_prob_,
         )
         readout = read_topics(str(self.topic_readout), weights, background_scale)
@@ -515,6 +531,12 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.background_scale_ = readout.background_scale
         self.components_ = readout.components
         self.relevance_lambda_ = readout.relevance_lambda
+        # The documents' rows are read with these topics' term distributions.
+        self.topic_term_ = topic_term_distributions(
+            readout.name, readout.components, self.X_train_, self.term_topic_, self.doc_mixture_
+        )
+        self.doc_topic_ = doc_topic_shares(self.X_train_, self.doc_mixture_, self.topic_term_)
+        self.topic_prevalence_ = self.doc_topic_.mean(axis=0)  # (K,)
 
     def set_readout(self, **params: Any) -> NeuralTopicModel:
         """Read the fitted weights out again with other readout settings (no retraining).
@@ -579,12 +601,38 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_documents, n_topics)
-            Rows are probability distributions.
+            Rows are probability distributions: each document's share of its term
+            occurrences per topic, read from its folded-in ``ld`` as for the training
+            documents (:attr:`doc_topic_`).
         """
+        X, mixture = self._fold_in_mixture(texts)
+        return doc_topic_shares(X, mixture, self.topic_term_)
+
+    def transform_mixture(self, texts: Iterable[Document]) -> np.ndarray:
+        """``ld`` of (new) documents by fold-in: the mixture the label layer reads.
+
+        :meth:`transform` reads these rows into topic shares; this returns them as they
+        are, the counterpart of :attr:`doc_mixture_` for new documents.
+
+        Parameters
+        ----------
+        texts : iterable of str, or of lists of str
+            Raw text, or each document's tokens.
+
+        Returns
+        -------
+        ndarray of shape (n_documents, n_topics)
+            ``softmax`` of the folded-in W1 rows; rows sum to 1.
+        """
+        return self._fold_in_mixture(texts)[1]
+
+    def _fold_in_mixture(self, texts: Iterable[Document]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Term counts (n, V) and folded-in ``ld`` (n, K) of documents."""
         check_is_fitted(self, "components_")
         docs = check_texts(texts)
+        X = self.doc_term_matrix(docs)
         with thread_budget(resolve_n_jobs(self.n_jobs)):
-            return softmax_rows(self._fold_in_counts(self.doc_term_matrix(docs)))
+            return X, softmax_rows(self._fold_in_counts(X))
 
     def _fold_in_counts(self, X: sp.csr_matrix) -> np.ndarray:
         """W1 logits of the documents with term counts ``X`` (n, V), by fold-in."""
@@ -599,7 +647,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         return fold_in(
             X,
             self.term_topic_,
-            self.doc_topic_,
+            self.doc_mixture_,
             index,
             n_negatives=self.n_negatives,
             steps=self.transform_steps,
@@ -624,7 +672,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def _label_scores(self, texts: Iterable[Document]) -> np.ndarray:
         return output_scores(
             str(self.task_),
-            self.transform(texts),
+            self.transform_mixture(texts),
             self.label_weight_,
             self.label_bias_,
             self.labels_meta_.get("features", "linear"),

@@ -208,7 +208,7 @@ def test_read_topics_applies_the_policy_of_each_readout(fitted: NeuralTopicModel
 
     z = fitted.term_vectors_ @ fitted.topic_weight_ + fitted.topic_bias_
     weights = TrainedWeights(
-        fitted.X_train_, z, fitted.term_topic_, fitted.doc_topic_, fitted.term_prob_
+        fitted.X_train_, z, fitted.term_topic_, fitted.doc_mixture_, fitted.term_prob_
     )
     assert sorted(READOUTS) == ["background", "data", "embedding"]
     auto = read_topics("auto", weights)

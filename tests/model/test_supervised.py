@@ -208,11 +208,11 @@ def test_joint_and_refit_readouts(classifier: NeuralTopicModel, split: tuple) ->
     # Same training, only the label layer differs.
     np.testing.assert_array_equal(joint.doc_topic_, classifier.doc_topic_)
     assert not np.allclose(joint.label_weight_, classifier.label_weight_)
-    # The refit is the layer fitted on the training documents' transform (how
+    # The refit is the layer fitted on the training documents' folded-in ld (how
     # benchmarks/supervised.py gets both readouts from one fit).
     targets = encode_labels("classification", train_labels, len(train_labels)).targets
     w, b = refit_label_layer(
-        "classification", joint.transform(train_texts), targets, features="log"
+        "classification", joint.transform_mixture(train_texts), targets, features="log"
     )
     np.testing.assert_allclose(w, classifier.label_weight_, atol=1e-4)
     np.testing.assert_allclose(b, classifier.label_bias_, atol=1e-4)

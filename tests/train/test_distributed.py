@@ -94,7 +94,7 @@ def common_ranking_accuracy(model: NeuralTopicModel, seed: int = 123) -> float:
     """Every incidence against 5 negatives from the whole corpus, the same for any model."""
     index = IncidenceIndex(model.X_train_)
     neg = index.sample_negatives(index.terms, 5, np.random.default_rng(seed))
-    lt, ld = model.term_topic_, model.doc_topic_
+    lt, ld = model.term_topic_, model.doc_mixture_
     pos = (lt[index.terms] * ld[index.docs]).sum(-1)  # (nnz,)
     diff = pos[:, None] - (lt[index.terms][:, None, :] * ld[neg]).sum(-1)  # (nnz, 5)
     return float(((diff > 0) + 0.5 * (diff == 0)).mean())

@@ -84,9 +84,9 @@ def test_topic_term_distributions_are_the_readouts(fitted: NeuralTopicModel) -> 
     beta = topic_term_distributions(fitted)
     np.testing.assert_allclose(beta.sum(axis=1), 1.0)
     np.testing.assert_allclose(beta, fitted.components_ / fitted.components_.sum(1, keepdims=True))
-    embedding = copy.copy(fitted)
-    embedding.topic_readout_ = "embedding"  # lt ranks no distribution: the data readout's
-    expected = data_topic_term(fitted.X_train_, fitted.term_topic_, fitted.doc_topic_)
+    embedding = copy.deepcopy(fitted).set_readout(topic_readout="embedding")
+    # lt ranks no distribution: the data readout's
+    expected = data_topic_term(fitted.X_train_, fitted.term_topic_, fitted.doc_mixture_)
     np.testing.assert_allclose(topic_term_distributions(embedding), expected)
 
 

@@ -412,6 +412,43 @@ READOUTS: dict[str, Callable[[TrainedWeights, float | None], tuple[np.ndarray, f
 }
 
 
+def topic_term_distributions(
+    readout: str,
+    components: np.ndarray,
+    X: sp.csr_matrix,
+    term_topic: np.ndarray,
+    doc_topic: np.ndarray,
+) -> np.ndarray:
+    """``beta``: each topic's distribution over the terms, shape (n_topics, n_terms).
+
+    ``components`` for the "background" and "data" readouts, whose rows are
+    distributions already; for "embedding", whose rows are ``lt`` columns, the data
+    readout's (:func:`data_topic_term` of ``X``, ``term_topic`` and ``doc_topic``).
+
+    Parameters
+    ----------
+    readout : str
+        The readout that produced ``components`` (resolved, not ``"auto"``).
+    components : ndarray of shape (n_topics, n_terms)
+    X : scipy.sparse matrix of shape (n_docs, n_terms)
+        Training term counts.
+    term_topic : ndarray of shape (n_terms, n_topics)
+        ``lt``.
+    doc_topic : ndarray of shape (n_docs, n_topics)
+        ``ld`` of the training documents.
+
+    Returns
+    -------
+    ndarray of shape (n_topics, n_terms), float64
+        Rows sum to 1.
+    """
+    if readout in ("background", "data"):
+        beta = np.asarray(components, dtype=np.float64)
+    else:
+        beta = data_topic_term(X, term_topic, doc_topic)
+    return beta / np.maximum(beta.sum(axis=1, keepdims=True), 1e-12)
+
+
 def resolve_readout(name: str) -> str:
     """The readout ``"auto"`` stands for; other names as given."""
     return AUTO_READOUT if name == "auto" else name

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._params import check_labels, check_top_n
 from ..errors import NeurotopicError
-from ..model.readout import MAX_RELEVANCE, data_topic_term, relevance
+from ..model.readout import MAX_RELEVANCE, relevance
 
 if TYPE_CHECKING:
     from ..estimator import NeuralTopicModel
@@ -29,15 +29,12 @@ _EPS = 1e-12
 def topic_term_distributions(model: NeuralTopicModel) -> np.ndarray:
     """``beta``: each topic's distribution over the terms, shape (n_topics, n_terms).
 
-    ``components_`` for the "background" and "data" readouts; for "embedding", the data
-    readout's (:func:`neurotopic.readout.data_topic_term`).  Rows sum to 1.
+    The model's ``topic_term_``: ``components_`` for the "background" and "data"
+    readouts; for "embedding", the data readout's
+    (:func:`neurotopic.readout.topic_term_distributions`).  Rows sum to 1.
     """
     check_is_fitted(model, "components_")
-    if model.topic_readout_ in ("background", "data"):
-        beta = np.asarray(model.components_, dtype=np.float64)
-    else:
-        beta = data_topic_term(model.X_train_, model.term_topic_, model.doc_topic_)
-    return beta / np.maximum(beta.sum(axis=1, keepdims=True), _EPS)
+    return np.asarray(model.topic_term_, dtype=np.float64)
 
 
 def topic_distances(beta: np.ndarray) -> np.ndarray:
