@@ -157,9 +157,10 @@ def both_readouts(
 ) -> tuple[NeuralTopicModel, Any, Any, float]:
     """One sNTM fit, predictions on ``test`` of its "joint" layer and of the "refit" one.
 
-    The refit is :func:`refit_label_layer` on the training documents' ``transform_mixture``,
-    which is what ``label_readout="refit"`` (the default) does inside ``fit``
-    (``tests/test_supervised.py`` checks they agree).
+    The refit is :func:`refit_label_layer` on the training documents'
+    ``transform_mixture(grow_with_terms=False)``, which is what ``label_readout="refit"``
+    (the default) does inside ``fit`` (``tests/model/test_supervised.py`` checks they
+    agree).
     """
     start = time.perf_counter()
     extra = {} if label_loss_weight is None else {"label_loss_weight": label_loss_weight}
@@ -169,10 +170,10 @@ def both_readouts(
     joint = snt.predict(test)
     labels = encode_labels(task, y_train, len(train))
     features = READOUT_FEATURES[task]
-    weight, bias = refit_label_layer(
-        task, snt.transform_mixture(train), labels.targets, features=features
-    )
-    scores = output_scores(task, snt.transform_mixture(test), weight, bias, features)
+    train_rows = snt.transform_mixture(train, grow_with_terms=False)
+    weight, bias = refit_label_layer(task, train_rows, labels.targets, features=features)
+    test_rows = snt.transform_mixture(test, grow_with_terms=False)
+    scores = output_scores(task, test_rows, weight, bias, features)
     refit = decode(task, scores, snt.classes_, labels.mean, labels.scale)
     return snt, joint, refit, fit_seconds
 

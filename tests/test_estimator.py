@@ -17,6 +17,7 @@ from neurotopic._runtime import resolve_device
 from neurotopic.datasets import load_wordnet_glosses
 from neurotopic.evaluation.evaluate import evaluate_topics, reference_tokens
 from neurotopic.model.readout import background_topic_term, base_relevance, log_likelihood
+from neurotopic.model.shares import doc_topic_shares
 from neurotopic.train import training
 
 from .conftest import FAST
@@ -195,6 +196,28 @@ def test_transform_is_deterministic_and_close_to_fit(
     cos = (first * fit).sum(1) / np.linalg.norm(first, axis=1) / np.linalg.norm(fit, axis=1)
     assert cos.mean() > 0.8, cos.mean()
     assert (first.argmax(1) == fit.argmax(1)).mean() > 0.7
+
+
+def test_transform_steps_grow_with_the_document(fitted: NeuralTopicModel, bbc_small: tuple) -> None:
+    """transform folds a long document in with larger steps, which brings its row
+    closer to its training row; the sNTM's rows (fixed steps) stay available."""
+    texts = bbc_small[0][:60]  # BBC articles: all far above 40 distinct terms
+    X = fitted.doc_term_matrix(texts)
+    assert np.diff(X.indptr).min() > 40
+    grown = fitted.transform_mixture(texts)
+    fixed = fitted.transform_mixture(texts, grow_with_terms=False)
+    np.testing.assert_allclose(
+        fitted.transform(texts), doc_topic_shares(X, grown, fitted.topic_term_)
+    )
+    train = fitted.doc_mixture_[:60]
+    # Adam moves a logit by about its step: four times the step travels further from
+    # the shared start, towards where the training rows ended.
+    assert np.abs(grown - train).sum(1).mean() < np.abs(fixed - train).sum(1).mean()
+    # Short documents (at most 10 distinct terms) take the base step either way.
+    short = ["government tax plans", "the film won an award"]
+    np.testing.assert_array_equal(
+        fitted.transform_mixture(short), fitted.transform_mixture(short, grow_with_terms=False)
+    )
 
 
 def test_transform_unseen_and_empty_documents(fitted: NeuralTopicModel) -> None:

@@ -197,11 +197,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         would enter every topic at once and cost diversity (``docs/benchmarks.md``,
         "Readout variants").
     transform_steps : int, default=50
-        Adam steps (of 0.01 each) that fold a new document in (:meth:`transform`,
-        :meth:`predict`).  Chosen so that a classifier trained on the training
-        documents' rows reads new documents' rows as well, on long and short documents
-        alike (the tuning half of ``benchmarks/fold_in.py``; see ``docs/model.md``,
-        "Folding in new documents").
+        Adam steps that fold a new document in (:meth:`transform`, :meth:`predict`):
+        of 0.01 for a document of up to 10 distinct terms, growing in proportion to
+        its terms up to 0.04 from 40 terms in :meth:`transform` (0.01 for every
+        document in the sNTM's label readout).  Chosen so that a classifier trained on
+        the training documents' rows reads new documents' rows as well, on long and
+        short documents alike (the tuning half of ``benchmarks/fold_in.py``; see
+        ``docs/model.md``, "Folding in new documents").
     task : {None, "classification", "multilabel", "regression"}, default=None
         None: the unsupervised NTM. Otherwise the supervised NTM (sNTM): a label layer
         on ``ld(d)`` (softmax, sigmoids or a linear unit) trained jointly with the
@@ -591,7 +593,11 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def transform(self, texts: Iterable[Document]) -> np.ndarray:
         """Topic distributions of (new) documents by fold-in, W2 fixed.
 
-        Deterministic: the same fitted model and texts give the same output.
+        Each document's W1 row descends the training hinge for ``transform_steps`` Adam
+        steps of 0.01, growing in proportion to its distinct terms above 10, up to 0.04
+        from 40 terms (:func:`neurotopic.model.inference.step_sizes`): a long document
+        is much evidence, and its training row travelled as far as its many updates
+        took it.  Deterministic: the same fitted model and texts give the same output.
 
         Parameters
         ----------
@@ -605,11 +611,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             occurrences per topic, read from its folded-in ``ld`` as for the training
             documents (:attr:`doc_topic_`).
         """
-        X, mixture = self._fold_in_mixture(texts)
+        X, mixture = self._fold_in_mixture(texts, grow_with_terms=True)
         return doc_topic_shares(X, mixture, self.topic_term_)
 
-    def transform_mixture(self, texts: Iterable[Document]) -> np.ndarray:
-        """``ld`` of (new) documents by fold-in: the mixture the label layer reads.
+    def transform_mixture(
+        self, texts: Iterable[Document], *, grow_with_terms: bool = True
+    ) -> np.ndarray:
+        """``ld`` of (new) documents by fold-in.
 
         :meth:`transform` reads these rows into topic shares; this returns them as they
         are, the counterpart of :attr:`doc_mixture_` for new documents.
@@ -618,24 +626,37 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         ----------
         texts : iterable of str, or of lists of str
             Raw text, or each document's tokens.
+        grow_with_terms : bool, default=True
+            True: fold in as :meth:`transform` does, with a step that grows with the
+            document's distinct terms.  False: steps of 0.01 for every document, the
+            rows the sNTM's label layer reads (on training and new documents alike):
+            as features for a classifier trained on folded-in rows they read better
+            (``docs/model.md``, "Folding in new documents").
 
         Returns
         -------
         ndarray of shape (n_documents, n_topics)
             ``softmax`` of the folded-in W1 rows; rows sum to 1.
         """
-        return self._fold_in_mixture(texts)[1]
+        return self._fold_in_mixture(texts, grow_with_terms=grow_with_terms)[1]
 
-    def _fold_in_mixture(self, texts: Iterable[Document]) -> tuple[sp.csr_matrix, np.ndarray]:
+    def _fold_in_mixture(
+        self, texts: Iterable[Document], *, grow_with_terms: bool
+    ) -> tuple[sp.csr_matrix, np.ndarray]:
         """Term counts (n, V) and folded-in ``ld`` (n, K) of documents."""
         check_is_fitted(self, "components_")
         docs = check_texts(texts)
         X = self.doc_term_matrix(docs)
         with thread_budget(resolve_n_jobs(self.n_jobs)):
-            return X, softmax_rows(self._fold_in_counts(X))
+            return X, softmax_rows(self._fold_in_counts(X, grow_with_terms=grow_with_terms))
 
-    def _fold_in_counts(self, X: sp.csr_matrix) -> np.ndarray:
-        """W1 logits of the documents with term counts ``X`` (n, V), by fold-in."""
+    def _fold_in_counts(self, X: sp.csr_matrix, *, grow_with_terms: bool) -> np.ndarray:
+        """W1 logits of the documents with term counts ``X`` (n, V), by fold-in.
+
+        ``grow_with_terms``: the step grows with each document's terms (rows to read
+        like the training rows: :meth:`transform`); otherwise 0.01 for every document
+        (rows for a label layer trained on folded-in rows: the sNTM's).
+        """
         index = self.__dict__.get("_train_index")
         if index is None:  # built once per fitted model, not saved
             index = self._train_index = IncidenceIndex(self.X_train_)
@@ -654,6 +675,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             margin=self.margin,
             seed=self.random_seed_,
             init_logits=init,
+            grow_with_terms=grow_with_terms,
         )
 
     # ------------------------------------------------------------ supervised
@@ -672,7 +694,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     def _label_scores(self, texts: Iterable[Document]) -> np.ndarray:
         return output_scores(
             str(self.task_),
-            self.transform_mixture(texts),
+            self.transform_mixture(texts, grow_with_terms=False),
             self.label_weight_,
             self.label_bias_,
             self.labels_meta_.get("features", "linear"),

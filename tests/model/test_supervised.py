@@ -212,7 +212,10 @@ def test_joint_and_refit_readouts(classifier: NeuralTopicModel, split: tuple) ->
     # benchmarks/supervised.py gets both readouts from one fit).
     targets = encode_labels("classification", train_labels, len(train_labels)).targets
     w, b = refit_label_layer(
-        "classification", joint.transform_mixture(train_texts), targets, features="log"
+        "classification",
+        joint.transform_mixture(train_texts, grow_with_terms=False),
+        targets,
+        features="log",
     )
     np.testing.assert_allclose(w, classifier.label_weight_, atol=1e-4)
     np.testing.assert_allclose(b, classifier.label_bias_, atol=1e-4)

@@ -110,9 +110,10 @@ def fold_in(
     grow_with_terms : bool
         Give each document the step :func:`step_sizes` (``learning_rate`` up to 10
         distinct terms, growing to four times it at 40) instead of ``learning_rate``.
-        Off by default: it brings rows folded in from long documents closer to
-        their training rows, but makes them worse features for a classifier trained
-        on folded-in rows (``docs/model.md``, "Folding in new documents").
+        It brings rows folded in from long documents closer to their training rows
+        (what :meth:`NeuralTopicModel.transform` uses), but makes them worse features
+        for a classifier trained on folded-in rows (what the sNTM's label readout
+        uses; ``docs/model.md``, "Folding in new documents").
 
     Returns
     -------

@@ -377,7 +377,7 @@ class FitPipeline:
             t0 = time.perf_counter()
             self._log("refitting the label layer on the folded-in training documents")
             features = READOUT_FEATURES[labels.task]
-            theta = softmax_rows(model._fold_in_counts(model.X_train_))
+            theta = softmax_rows(model._fold_in_counts(model.X_train_, grow_with_terms=False))
             weight, bias = refit_label_layer(labels.task, theta, labels.targets, features=features)
             model._set_supervised(labels, weight, bias, features)
             self.timings["label_refit"] = time.perf_counter() - t0
