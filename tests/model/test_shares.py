@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from neurotopic import NeuralTopicModel
@@ -21,16 +22,34 @@ def _random_case(seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
 
 def test_shares_are_the_posterior_share_of_each_occurrence() -> None:
     X, ld, beta = _random_case()
-    shares = doc_topic_shares(X, ld, beta, block_size=50)  # several blocks
+    shares = doc_topic_shares(X, ld, beta)
+    assert shares.dtype == np.float32
     dense = X.toarray()
     for d in range(dense.shape[0]):
         if dense[d].sum() == 0:
-            np.testing.assert_allclose(shares[d], ld[d])  # no evidence: the mixture
+            np.testing.assert_allclose(shares[d], ld[d], rtol=1e-6)  # no evidence: ld
             continue
         posterior = ld[d][:, None] * beta  # (K, V): r_dgk before normalising over k
         posterior /= posterior.sum(axis=0, keepdims=True)
-        np.testing.assert_allclose(shares[d], posterior @ dense[d] / dense[d].sum())
-    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+        expected = posterior @ dense[d] / dense[d].sum()
+        np.testing.assert_allclose(shares[d], expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_shares_do_not_depend_on_the_thread_count() -> None:
+    import numba
+
+    X, ld, beta = _random_case(1)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = doc_topic_shares(X, ld, beta)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        np.testing.assert_array_equal(doc_topic_shares(X, ld, beta), one)
+    finally:
+        numba.set_num_threads(before)
+    with pytest.raises(ValueError, match="shapes disagree"):
+        doc_topic_shares(X, ld[:, :3], beta)
 
 
 def test_shares_follow_the_words_and_ignore_topics_words_cannot_tell_apart() -> None:
@@ -38,10 +57,12 @@ def test_shares_follow_the_words_and_ignore_topics_words_cannot_tell_apart() -> 
     beta = np.array([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]])
     X = sp.csr_matrix(np.array([[3.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0]]))
     ld = np.array([[0.2, 0.8], [0.9, 0.1]])
-    np.testing.assert_allclose(doc_topic_shares(X, ld, beta), [[1.0, 0.0], [0.5, 0.5]])
+    np.testing.assert_allclose(
+        doc_topic_shares(X, ld, beta), [[1.0, 0.0], [0.5, 0.5]], rtol=1e-6, atol=1e-7
+    )
     # topics with the same term distribution: the words carry no evidence, ld stays
     same = np.full((2, 4), 0.25)
-    np.testing.assert_allclose(doc_topic_shares(X, ld, same), ld)
+    np.testing.assert_allclose(doc_topic_shares(X, ld, same), ld, rtol=1e-6)
 
 
 def test_returned_rows_are_shares_that_spread_across_documents(
@@ -52,7 +73,7 @@ def test_returned_rows_are_shares_that_spread_across_documents(
     np.testing.assert_allclose(
         theta, doc_topic_shares(fitted.X_train_, ld, fitted.topic_term_), rtol=1e-12
     )
-    np.testing.assert_allclose(theta.sum(axis=1), 1.0)
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0, rtol=1e-6)
     np.testing.assert_allclose(fitted.topic_prevalence_, theta.mean(axis=0))
     # each topic's share varies more between documents than its ld does
     assert (theta.std(axis=0) > ld.std(axis=0)).all()

@@ -23,15 +23,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .readout import incidence_scores
+from ..train.kernels import topic_shares
 
 __all__ = ["doc_topic_shares"]
 
 
-def doc_topic_shares(
-    X: sp.spmatrix, doc_topic: np.ndarray, topic_term: np.ndarray, block_size: int = 2**24
-) -> np.ndarray:
+def doc_topic_shares(X: sp.spmatrix, doc_topic: np.ndarray, topic_term: np.ndarray) -> np.ndarray:
     """Each document's share of its term occurrences per topic (one pLSA step).
+
+    One compiled pass over the incidences, documents split across the threads, with no
+    array larger than the result (:func:`neurotopic.train.kernels.topic_shares`).
 
     Parameters
     ----------
@@ -41,12 +42,10 @@ def doc_topic_shares(
         ``ld``; rows sum to 1.
     topic_term : ndarray of shape (n_topics, n_terms)
         ``beta``; rows sum to 1.
-    block_size : int
-        (incidence, topic) products computed at once (16 bytes each).
 
     Returns
     -------
-    ndarray of shape (n_docs, n_topics), float64
+    ndarray of shape (n_docs, n_topics), float32
         Rows sum to 1.  Cost O(nnz * K).
 
     Examples
@@ -56,16 +55,23 @@ def doc_topic_shares(
     >>> X = sp.csr_matrix(np.array([[2.0, 1.0]]))
     >>> beta = np.array([[0.5, 0.5], [0.0, 1.0]])
     >>> doc_topic_shares(X, np.array([[0.5, 0.5]]), beta).round(3)
-    array([[0.778, 0.222]])
+    array([[0.778, 0.222]], dtype=float32)
     """
     X = sp.csr_matrix(X, dtype=np.float64)
-    ld = np.asarray(doc_topic, dtype=np.float64)
+    X.sum_duplicates()
+    ld = np.ascontiguousarray(doc_topic, dtype=np.float32)
     phi = np.ascontiguousarray(np.asarray(topic_term, dtype=np.float64).T)  # (V, K)
-    scores = incidence_scores(X, phi, ld, block_size)  # (nnz,): p(g | d) up to its sum
-    W = sp.csr_matrix((X.data / np.maximum(scores, 1e-300), X.indices, X.indptr), shape=X.shape)
-    lengths = np.asarray(X.sum(axis=1)).ravel()  # (D,)
-    shares = ld * np.asarray(W @ phi)  # (D, K): sum_g n_dg r_dgk
-    has = lengths > 0
-    shares[has] /= lengths[has, None]
-    shares[~has] = ld[~has]
-    return shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-300)
+    if X.shape[0] != ld.shape[0] or X.shape[1] != phi.shape[0] or ld.shape[1] != phi.shape[1]:
+        raise ValueError(
+            f"shapes disagree: X {X.shape}, doc_topic {ld.shape}, topic_term {phi.T.shape}"
+        )
+    out = np.empty_like(ld)
+    topic_shares(
+        X.indptr.astype(np.int64),
+        X.indices.astype(np.int64),
+        np.ascontiguousarray(X.data, dtype=np.float64),
+        ld,
+        phi,
+        out,
+    )
+    return out
