@@ -455,7 +455,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_documents, n_topics)
             Rows are probability distributions: each document's share of its term
-        occurrences per topic (:attr:`doc_topic_`).
+            occurrences per topic (:attr:`doc_topic_`).
         """
         self._fit(texts, y)
         return self.doc_topic_.copy()

@@ -57,8 +57,7 @@ def doc_topic_shares(X: sp.spmatrix, doc_topic: np.ndarray, topic_term: np.ndarr
     >>> doc_topic_shares(X, np.array([[0.5, 0.5]]), beta).round(3)
     array([[0.778, 0.222]], dtype=float32)
     """
-    X = sp.csr_matrix(X, dtype=np.float64)
-    X.sum_duplicates()
+    X = sp.csr_matrix(X, dtype=np.float64)  # duplicate entries add up in the pass
     ld = np.ascontiguousarray(doc_topic, dtype=np.float32)
     phi = np.ascontiguousarray(np.asarray(topic_term, dtype=np.float64).T)  # (V, K)
     if X.shape[0] != ld.shape[0] or X.shape[1] != phi.shape[0] or ld.shape[1] != phi.shape[1]:
@@ -69,7 +68,7 @@ def doc_topic_shares(X: sp.spmatrix, doc_topic: np.ndarray, topic_term: np.ndarr
     topic_shares(
         X.indptr.astype(np.int64),
         X.indices.astype(np.int64),
-        np.ascontiguousarray(X.data, dtype=np.float64),
+        X.data,
         ld,
         phi,
         out,
